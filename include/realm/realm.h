@@ -1,0 +1,570 @@
+/*
+ * librealm: a native client for LLM inference servers over WebSocket.
+ *
+ * This is the only public header. It is plain C99 and may be included from C++.
+ *
+ * ---------------------------------------------------------------------------
+ * Threading model (applies to every function below)
+ * ---------------------------------------------------------------------------
+ *  - One process-wide event thread runs all network I/O for every client of
+ *    the process. It is started with the first client and stopped when the
+ *    last client is destroyed.
+ *  - Every public function may be called from any thread, unless its
+ *    documentation says otherwise.
+ *  - Every callback (request callbacks, client event callback, completion
+ *    callbacks, queue notify callback) runs on the event thread. Callbacks
+ *    must return quickly and must not block. They may call any non-blocking
+ *    function of this API (start requests, cancel, release); they must not
+ *    call the blocking ones (realm_client_connect_wait,
+ *    realm_client_disconnect_wait, realm_client_destroy), which detect this
+ *    and fail with REALM_ERR_INVALID_STATE (destroy is deferred instead).
+ *  - Pointers passed to a callback are valid only for the duration of that
+ *    call unless stated otherwise; copy what you need.
+ *
+ * ---------------------------------------------------------------------------
+ * Request lifecycle
+ * ---------------------------------------------------------------------------
+ *  - A request start function (realm_generate, realm_call, ...) either returns
+ *    an error status and never calls back, or returns REALM_OK, in which case
+ *    the request is "accepted" and its handler receives zero or more token
+ *    batches followed by EXACTLY ONE terminal callback (complete, error or
+ *    cancelled), whatever happens to the connection, the server or the client.
+ *  - Tokens are delivered in batches: one callback carries every token that
+ *    arrived for that request during one pass of the event loop.
+ *  - Instead of callbacks, a handler may name a realm_queue_t ("pull mode"):
+ *    the same events are then appended to the queue, whose wakeup fd becomes
+ *    readable once per burst.
+ *
+ * ---------------------------------------------------------------------------
+ * Errors
+ * ---------------------------------------------------------------------------
+ *  Functions return realm_status_t (0 = REALM_OK, negative = error). Calls that
+ *  can fail at run time also take an optional `realm_error_t **err`; when it is
+ *  non-NULL and the call fails, *err receives a new error object (owned by the
+ *  caller, free it with realm_error_destroy). No C++ exception ever crosses
+ *  this API. API keys never appear in any error message or log line.
+ */
+#ifndef REALM_REALM_H
+#define REALM_REALM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define REALM_API __declspec(dllexport)
+#elif defined(__GNUC__)
+#define REALM_API __attribute__((visibility("default")))
+#else
+#define REALM_API
+#endif
+
+/* ======================================================================== */
+/* Version                                                                   */
+/* ======================================================================== */
+
+#define REALM_VERSION_MAJOR 0
+#define REALM_VERSION_MINOR 1
+#define REALM_VERSION_PATCH 0
+/** 0xMMmmpp: major, minor, patch. Kept in step with realm_version(). */
+#define REALM_VERSION_NUM 0x000100
+#define REALM_VERSION_STRING "0.1.0"
+
+/** Library version string, e.g. "0.1.0". Static storage; never NULL. */
+REALM_API const char *realm_version(void);
+/** Library version as REALM_VERSION_NUM of the library actually loaded. */
+REALM_API int realm_version_num(void);
+
+/* ======================================================================== */
+/* Status codes and the error table                                          */
+/* ======================================================================== */
+
+/**
+ * Status codes. The names (realm_status_name) are stable strings; where a
+ * status corresponds to a code of the Realm wire protocol the name is that code
+ * (e.g. "RATE_LIMIT_EXCEEDED", "UNAUTHORIZED").
+ */
+typedef enum realm_status {
+    REALM_OK = 0,
+    REALM_ERR_INVALID_ARGUMENT = -1,   /**< NULL or out-of-range argument, bad JSON, bad UTF-8 */
+    REALM_ERR_INVALID_URL = -2,        /**< URL not ws:// or wss://, or unparsable */
+    REALM_ERR_INVALID_STATE = -3,      /**< call not allowed now (e.g. blocking call on the event thread) */
+    REALM_ERR_NO_MEMORY = -4,
+    REALM_ERR_INTERNAL = -5,           /**< a bug in librealm; please report */
+    REALM_ERR_NOT_CONNECTED = -6,      /**< request on a client that is not connected or connecting */
+    REALM_ERR_CONNECT_FAILED = -7,     /**< TCP connect, DNS or WebSocket upgrade failed */
+    REALM_ERR_TLS = -8,                /**< TLS handshake or certificate verification failed */
+    REALM_ERR_CONNECTION_LOST = -9,    /**< the connection dropped while the request was in flight */
+    REALM_ERR_TIMEOUT = -10,           /**< connect or request timeout */
+    REALM_ERR_IDLE_TIMEOUT = -11,      /**< no frame for the request within the idle timeout */
+    REALM_ERR_CANCELLED = -12,         /**< cancelled by the caller, disconnect or destroy */
+    REALM_ERR_UNAUTHORIZED = -13,      /**< bad/disabled API key, auth failure, tenant mismatch */
+    REALM_ERR_RATE_LIMITED = -14,      /**< server code RATE_LIMIT_EXCEEDED; see retry-after */
+    REALM_ERR_DISPATCH = -15,          /**< server code DISPATCH_ERROR (bad params, unknown function...) */
+    REALM_ERR_SERVER_INTERNAL = -16,   /**< server code INTERNAL_ERROR */
+    REALM_ERR_BACKEND = -17,           /**< server code BACKEND_ERROR (model failed mid-stream) */
+    REALM_ERR_SERVER = -18,            /**< any other server error code (kept in realm_error_code) */
+    REALM_ERR_PROTOCOL = -19,          /**< the server sent something that breaks the protocol */
+    REALM_ERR_MESSAGE_TOO_LARGE = -20, /**< an inbound message exceeded the configured limit */
+    REALM_ERR_QUEUE_FULL = -21         /**< too many requests waiting to be sent */
+} realm_status_t;
+
+/** Static, upper-case name of a status ("RATE_LIMIT_EXCEEDED"); "UNKNOWN" if unknown. */
+REALM_API const char *realm_status_name(realm_status_t status);
+/** Static, human-readable description of a status; never NULL. */
+REALM_API const char *realm_strerror(realm_status_t status);
+
+/** Broad families of errors, so that bindings can build exception hierarchies. */
+typedef enum realm_error_category {
+    REALM_CATEGORY_NONE = 0,
+    REALM_CATEGORY_ARGUMENT = 1,  /**< the caller passed something invalid */
+    REALM_CATEGORY_CONNECTION = 2,/**< could not connect, or the connection was lost */
+    REALM_CATEGORY_TIMEOUT = 3,
+    REALM_CATEGORY_CANCELLED = 4,
+    REALM_CATEGORY_AUTH = 5,
+    REALM_CATEGORY_RATE_LIMIT = 6,
+    REALM_CATEGORY_SERVER = 7,    /**< the server reported an error for the request */
+    REALM_CATEGORY_PROTOCOL = 8,
+    REALM_CATEGORY_INTERNAL = 9
+} realm_error_category_t;
+
+/** One row of the error table. All strings are static. */
+typedef struct realm_error_info {
+    realm_status_t status;
+    const char *name;                 /**< same as realm_status_name(status) */
+    const char *description;          /**< same as realm_strerror(status) */
+    realm_error_category_t category;
+    int retryable;                    /**< 1 if retrying the same call later may succeed */
+} realm_error_info_t;
+
+/**
+ * The whole error table (every status including REALM_OK), for bindings that
+ * generate exception classes. *count receives the number of rows.
+ * Static storage; never NULL.
+ */
+REALM_API const realm_error_info_t *realm_get_error_table(size_t *count);
+
+/* ======================================================================== */
+/* Error objects                                                             */
+/* ======================================================================== */
+
+/** Opaque, immutable error object. */
+typedef struct realm_error realm_error_t;
+
+/** Frees an error. Accepts NULL. */
+REALM_API void realm_error_destroy(realm_error_t *err);
+/** Deep copy (e.g. to keep an error passed to a callback). NULL if err is NULL or out of memory. */
+REALM_API realm_error_t *realm_error_copy(const realm_error_t *err);
+/** Status of the error; REALM_ERR_INVALID_ARGUMENT for NULL. */
+REALM_API realm_status_t realm_error_status(const realm_error_t *err);
+/**
+ * Error code string: the server's code verbatim for server errors
+ * (e.g. "RATE_LIMIT_EXCEEDED", "DISPATCH_ERROR", or an unknown code), otherwise
+ * realm_status_name(status). Owned by err; never NULL for a non-NULL err.
+ */
+REALM_API const char *realm_error_code(const realm_error_t *err);
+/** Human-readable message (server text for server errors). Owned by err; never NULL for non-NULL err. */
+REALM_API const char *realm_error_message(const realm_error_t *err);
+/** 1 if the same call may succeed if retried later, else 0. */
+REALM_API int realm_error_retryable(const realm_error_t *err);
+/** Suggested wait before retrying in milliseconds, or -1 when the server gave none. */
+REALM_API int64_t realm_error_retry_after_ms(const realm_error_t *err);
+/** HTTP status of a rejected WebSocket upgrade, or 0. */
+REALM_API int realm_error_http_status(const realm_error_t *err);
+/** WebSocket close code involved (1005 = closed without a code), or 0. */
+REALM_API int realm_error_close_code(const realm_error_t *err);
+
+/* ======================================================================== */
+/* Client options                                                            */
+/* ======================================================================== */
+
+/** Opaque options object; copied by realm_client_new, so it may be destroyed after. */
+typedef struct realm_options realm_options_t;
+
+/** New options with defaults. Returns NULL only when out of memory. */
+REALM_API realm_options_t *realm_options_new(void);
+/** Frees options. Accepts NULL. */
+REALM_API void realm_options_destroy(realm_options_t *opts);
+
+/*
+ * Setters. Each validates its value and returns REALM_OK, or
+ * REALM_ERR_INVALID_ARGUMENT (NULL opts or bad value; the option keeps its
+ * previous value), or REALM_ERR_INVALID_URL for a bad URL. Strings are copied.
+ * Defaults are given in brackets.
+ */
+
+/** Server URL, "ws://host[:port][/path]" or "wss://..." ["ws://localhost:8080"].
+ *  User info ("user:pass@") in the URL is rejected: pass secrets with set_api_key. */
+REALM_API realm_status_t realm_options_set_url(realm_options_t *opts, const char *url);
+/** API key sent in the auth handshake when the server asks for it; NULL clears [none]. */
+REALM_API realm_status_t realm_options_set_api_key(realm_options_t *opts, const char *api_key);
+/** Tenant id put on every call; 3-64 bytes of letters, digits, '-' or '_'; NULL clears.
+ *  [none: the tenant of the API key when the server authenticates, else a random UUIDv4].
+ *  If the server authenticates the key to a different tenant, connect fails with
+ *  REALM_ERR_UNAUTHORIZED. */
+REALM_API realm_status_t realm_options_set_tenant_id(realm_options_t *opts, const char *tenant_id);
+/** Default model put in generate params when the call names none; NULL clears [none]. */
+REALM_API realm_status_t realm_options_set_model(realm_options_t *opts, const char *model);
+/** Time allowed for TCP + TLS + upgrade + auth handshake, 1..3600000 ms [10000]. */
+REALM_API realm_status_t realm_options_set_connect_timeout_ms(realm_options_t *opts, uint32_t ms);
+/** Default total time allowed per request from acceptance to its terminal event
+ *  (includes queue time), 0 = none, else 1..86400000 ms [30000]. */
+REALM_API realm_status_t realm_options_set_request_timeout_ms(realm_options_t *opts, uint32_t ms);
+/** Default maximum silence between frames of a sent request, 0 = none [0].
+ *  Against servers that serve one request at a time (no "interleave"), the
+ *  clock starts at the request's first frame, so queueing is not idle time. */
+REALM_API realm_status_t realm_options_set_idle_timeout_ms(realm_options_t *opts, uint32_t ms);
+/** Reconnect automatically after an established connection drops [1]. */
+REALM_API realm_status_t realm_options_set_reconnect(realm_options_t *opts, int enabled);
+/** First reconnect delay, 1..3600000 ms [1000]. Delay n = min(base * 2^(n-1), cap) +/- jitter. */
+REALM_API realm_status_t realm_options_set_backoff_base_ms(realm_options_t *opts, uint32_t ms);
+/** Largest reconnect delay, >= 1 ms [30000]. */
+REALM_API realm_status_t realm_options_set_backoff_cap_ms(realm_options_t *opts, uint32_t ms);
+/** Reconnect attempts before giving up, 0 = unlimited [10]. */
+REALM_API realm_status_t realm_options_set_backoff_max_attempts(realm_options_t *opts, uint32_t n);
+/** Jitter as a percentage of the delay, applied +/-, 0..100 [20]. */
+REALM_API realm_status_t realm_options_set_backoff_jitter_percent(realm_options_t *opts, uint32_t pct);
+/** Keepalive ping interval once authenticated, 0 = off [30000]. The connection
+ *  is declared dead when nothing at all (no pong, no frame) arrives for two
+ *  intervals, except while a request is being served by a server that answers
+ *  pings only between requests. */
+REALM_API realm_status_t realm_options_set_ping_interval_ms(realm_options_t *opts, uint32_t ms);
+/** PEM file of CA certificates trusted for wss:// in addition to the system's; NULL clears. */
+REALM_API realm_status_t realm_options_set_tls_ca_file(realm_options_t *opts, const char *path);
+/** DANGER: 1 disables certificate and host-name verification for wss:// [0]. */
+REALM_API realm_status_t realm_options_set_tls_insecure(realm_options_t *opts, int insecure);
+/** Largest inbound message accepted, 1024..1073741824 bytes [16777216]. A larger
+ *  message closes the connection (1009) and fails in-flight requests with
+ *  REALM_ERR_MESSAGE_TOO_LARGE. */
+REALM_API realm_status_t realm_options_set_max_message_size(realm_options_t *opts, size_t bytes);
+/** Most requests accepted but not yet written to the socket, 1..1048576 [4096].
+ *  Past that, start functions return REALM_ERR_QUEUE_FULL. */
+REALM_API realm_status_t realm_options_set_max_queued_requests(realm_options_t *opts, uint32_t n);
+
+/* ======================================================================== */
+/* Tokens, results, queue (pull mode)                                        */
+/* ======================================================================== */
+
+typedef struct realm_client realm_client_t;
+typedef struct realm_request realm_request_t;
+typedef struct realm_result realm_result_t;
+typedef struct realm_queue realm_queue_t;
+
+/** realm_token_t.flags bits */
+#define REALM_TOKEN_FINAL 0x1u        /**< the server marked this token is_final */
+#define REALM_TOKEN_HAS_LOGPROB 0x2u  /**< logprob is valid */
+
+/** One streamed token. `text` is UTF-8, NOT NUL-terminated; use `len`. */
+typedef struct realm_token {
+    const char *text;
+    size_t len;
+    int64_t index;     /**< server's 0-based index, or the arrival position if absent */
+    double logprob;    /**< valid only with REALM_TOKEN_HAS_LOGPROB */
+    uint32_t flags;
+} realm_token_t;
+
+/** How a request ended. */
+typedef enum realm_outcome {
+    REALM_OUTCOME_COMPLETE = 1,
+    REALM_OUTCOME_ERROR = 2,
+    REALM_OUTCOME_CANCELLED = 3
+} realm_outcome_t;
+
+/*
+ * Result of a completed request (opaque; valid during the callback, or until
+ * the next realm_queue_poll in pull mode).
+ */
+/** Generated text: for streams the concatenation of all tokens, otherwise
+ *  data.text; "" (len 0) when there is none. Never NULL; NUL-terminated. */
+REALM_API const char *realm_result_text(const realm_result_t *r, size_t *len);
+/** tokens_generated, or -1 if the server did not send it. */
+REALM_API int64_t realm_result_tokens_generated(const realm_result_t *r);
+/** prompt_tokens, or -1 if absent. */
+REALM_API int64_t realm_result_prompt_tokens(const realm_result_t *r);
+/** cost_usd; returns 1 and stores it in *out if present, else 0. */
+REALM_API int realm_result_cost_usd(const realm_result_t *r, double *out);
+/** time_ms; returns 1 and stores it in *out if present, else 0. */
+REALM_API int realm_result_time_ms(const realm_result_t *r, double *out);
+/** Number of tokens streamed to the handler (0 for a single-frame answer). */
+REALM_API int64_t realm_result_streamed_tokens(const realm_result_t *r);
+/** The raw JSON of the server's final `data` value (e.g. health or metadata
+ *  object); "null" if absent. Never NULL; NUL-terminated. */
+REALM_API const char *realm_result_json(const realm_result_t *r, size_t *len);
+
+/** Token batch callback: `count` >= 1 tokens, in order. Event thread. */
+typedef void (*realm_tokens_cb)(void *user, realm_request_t *req,
+                                const realm_token_t *tokens, size_t count);
+/**
+ * Terminal callback, exactly once per accepted request. Event thread.
+ * `result` is non-NULL only for REALM_OUTCOME_COMPLETE; `error` is non-NULL for
+ * REALM_OUTCOME_ERROR and REALM_OUTCOME_CANCELLED (status REALM_ERR_CANCELLED).
+ */
+typedef void (*realm_done_cb)(void *user, realm_request_t *req, realm_outcome_t outcome,
+                              const realm_result_t *result, const realm_error_t *error);
+
+/**
+ * Where a request reports. Initialise with REALM_HANDLER_INIT. Either set
+ * callbacks, or set `queue` (pull mode: callbacks are then ignored and events
+ * carrying `user` are appended to the queue).
+ */
+typedef struct realm_handler {
+    size_t struct_size;
+    void *user;
+    realm_tokens_cb on_tokens;  /**< may be NULL: tokens are then only in the result text */
+    realm_done_cb on_done;      /**< may be NULL */
+    realm_queue_t *queue;       /**< pull mode; the queue must outlive the request's DONE event */
+} realm_handler_t;
+#define REALM_HANDLER_INIT {sizeof(realm_handler_t), NULL, NULL, NULL, NULL}
+
+/** Kinds of queue events. */
+typedef enum realm_queue_event_kind {
+    REALM_QEV_TOKENS = 1,  /**< tokens/token_count are set */
+    REALM_QEV_DONE = 2,    /**< outcome/result/error are set, as for realm_done_cb */
+    REALM_QEV_CLIENT = 3   /**< client_event is set (see realm_client_set_event_queue) */
+} realm_queue_event_kind_t;
+
+struct realm_client_event;
+
+/** One event polled from a queue. Pointers are valid until the next poll on that queue. */
+typedef struct realm_queue_event {
+    realm_queue_event_kind_t kind;
+    void *user;                  /**< handler.user, or the user given to set_event_queue */
+    realm_request_t *request;    /**< NULL for REALM_QEV_CLIENT */
+    const realm_token_t *tokens;
+    size_t token_count;
+    realm_outcome_t outcome;
+    const realm_result_t *result;
+    const realm_error_t *error;
+    const struct realm_client_event *client_event;
+} realm_queue_event_t;
+
+/** New empty queue. Returns REALM_ERR_INVALID_ARGUMENT for NULL out, REALM_ERR_NO_MEMORY. */
+REALM_API realm_status_t realm_queue_new(realm_queue_t **out);
+/**
+ * Frees a queue and any events still in it. Accepts NULL. Call only when no
+ * accepted request still reports to it (its DONE event was polled) and no
+ * client still has it as event queue.
+ */
+REALM_API void realm_queue_destroy(realm_queue_t *q);
+/**
+ * A file descriptor (eventfd) that becomes readable when events arrive while
+ * the consumer has drained the queue. Read it (8 bytes) or ignore its value,
+ * then poll until realm_queue_poll returns fewer than `max`. Owned by the queue.
+ */
+REALM_API int realm_queue_fd(const realm_queue_t *q);
+/**
+ * Optional callback run on the event thread under the same condition as the fd
+ * (at most once per burst, after the consumer drained the queue). It must only
+ * signal another thread. Pass NULL to remove.
+ */
+REALM_API realm_status_t realm_queue_set_notify(realm_queue_t *q, void (*notify)(void *user), void *user);
+/**
+ * Moves up to `max` events into `out` and returns how many. Consecutive token
+ * batches of one request are merged. Events (and their pointers) stay valid
+ * until the next poll on this queue or its destruction. Not thread-safe
+ * against concurrent polls of the same queue.
+ */
+REALM_API size_t realm_queue_poll(realm_queue_t *q, realm_queue_event_t *out, size_t max);
+
+/* ======================================================================== */
+/* Client                                                                    */
+/* ======================================================================== */
+
+/** Connection states. */
+typedef enum realm_conn_state {
+    REALM_STATE_DISCONNECTED = 0, /**< not connected and not trying */
+    REALM_STATE_CONNECTING = 1,   /**< TCP/TLS/upgrade/auth in progress */
+    REALM_STATE_CONNECTED = 2,    /**< ready: welcome received */
+    REALM_STATE_RECONNECTING = 3, /**< waiting before the next attempt */
+    REALM_STATE_CLOSED = 4        /**< destroyed */
+} realm_conn_state_t;
+
+typedef enum realm_client_event_type {
+    REALM_EVENT_CONNECTED = 1,
+    REALM_EVENT_DISCONNECTED = 2,
+    REALM_EVENT_RECONNECTING = 3,
+    REALM_EVENT_ERROR = 4
+} realm_client_event_type_t;
+
+/** A connection event. Strings may be NULL where not applicable. */
+typedef struct realm_client_event {
+    realm_client_event_type_t type;
+    int close_code;                 /**< DISCONNECTED: WebSocket close code, 1006 if none was received */
+    const char *reason;             /**< DISCONNECTED: close reason text */
+    uint32_t attempt;               /**< RECONNECTING: 1-based attempt number */
+    uint32_t delay_ms;              /**< RECONNECTING: wait before that attempt */
+    const realm_error_t *error;     /**< ERROR: what went wrong; DISCONNECTED: cause, or NULL */
+    const char *tenant_id;          /**< CONNECTED: tenant in effect */
+    const char *server_version;     /**< CONNECTED: server's version string */
+} realm_client_event_t;
+
+typedef void (*realm_client_event_cb)(void *user, realm_client_t *client,
+                                      const realm_client_event_t *event);
+/** Completion of connect/disconnect: status REALM_OK or the error. Event thread. */
+typedef void (*realm_complete_cb)(void *user, realm_client_t *client,
+                                  realm_status_t status, const realm_error_t *error);
+
+/**
+ * Creates a client (not yet connected). `opts` may be NULL for defaults and is
+ * copied. Returns REALM_ERR_INVALID_ARGUMENT (NULL out), REALM_ERR_NO_MEMORY,
+ * REALM_ERR_INTERNAL (event thread could not start; see *err).
+ * The caller owns *out and must call realm_client_destroy.
+ */
+REALM_API realm_status_t realm_client_new(const realm_options_t *opts, realm_client_t **out,
+                                          realm_error_t **err);
+/**
+ * Destroys a client. Blocking: every accepted request ends (as cancelled) and
+ * the connection is closed before it returns; no callback of this client runs
+ * after it returns. Accepts NULL. Called from a callback (event thread) it
+ * does not block: the destruction completes after the callback returns.
+ */
+REALM_API void realm_client_destroy(realm_client_t *client);
+
+/**
+ * Sets the connection event callback (replacing any previous one). Call before
+ * connect for the first events to be seen. Pass NULL to remove.
+ */
+REALM_API realm_status_t realm_client_set_event_callback(realm_client_t *client,
+                                                         realm_client_event_cb cb, void *user);
+/** Routes connection events to a queue (REALM_QEV_CLIENT, carrying `user`) instead. NULL removes. */
+REALM_API realm_status_t realm_client_set_event_queue(realm_client_t *client, realm_queue_t *q,
+                                                      void *user);
+
+/**
+ * Starts connecting. Returns at once; `cb` (may be NULL) is called once on the
+ * event thread with REALM_OK when the connection is ready (welcome received,
+ * auth done), or with the error: REALM_ERR_CONNECT_FAILED, REALM_ERR_TLS,
+ * REALM_ERR_TIMEOUT, REALM_ERR_UNAUTHORIZED, REALM_ERR_PROTOCOL,
+ * REALM_ERR_CANCELLED (disconnect or destroy first). The first attempt is not
+ * retried; reconnection applies to established connections that drop.
+ * Connecting an already connected client completes at once with REALM_OK.
+ * Returns REALM_ERR_INVALID_ARGUMENT for NULL client.
+ */
+REALM_API realm_status_t realm_client_connect(realm_client_t *client, realm_complete_cb cb,
+                                              void *user);
+/**
+ * Blocking connect, bounded by `timeout_ms` (0 = the connect timeout plus a
+ * margin). Returns the same statuses as the callback of realm_client_connect,
+ * or REALM_ERR_INVALID_STATE on the event thread.
+ */
+REALM_API realm_status_t realm_client_connect_wait(realm_client_t *client, uint32_t timeout_ms,
+                                                   realm_error_t **err);
+/**
+ * Closes the connection (close code 1000) and stops reconnecting. Accepted
+ * requests end as cancelled. `cb` (may be NULL) runs once closed with
+ * REALM_OK. The client may be connected again later.
+ */
+REALM_API realm_status_t realm_client_disconnect(realm_client_t *client, realm_complete_cb cb,
+                                                 void *user);
+/** Blocking disconnect; REALM_ERR_INVALID_STATE on the event thread. */
+REALM_API realm_status_t realm_client_disconnect_wait(realm_client_t *client);
+
+/** Current state (REALM_STATE_CLOSED for NULL). */
+REALM_API realm_conn_state_t realm_client_state(const realm_client_t *client);
+/**
+ * Copies the tenant id in effect (NUL-terminated) into buf and returns its
+ * length, or -1 for NULL client. Truncates to cap-1 bytes; returns the full
+ * length, so a return >= cap means truncated. 0 if none yet.
+ */
+REALM_API int realm_client_tenant_id(const realm_client_t *client, char *buf, size_t cap);
+/** Same contract as realm_client_tenant_id, for the server version of the last welcome. */
+REALM_API int realm_client_server_version(const realm_client_t *client, char *buf, size_t cap);
+/** 1 if the server announced protocol extension `name` in its last welcome
+ *  ("interleave", "cancel", "retry_after", "terminal"), else 0. */
+REALM_API int realm_client_has_extension(const realm_client_t *client, const char *name);
+
+/* ======================================================================== */
+/* Requests                                                                  */
+/* ======================================================================== */
+
+/**
+ * Per-call options common to every request. Initialise with REALM_CALL_OPTIONS_INIT.
+ * 0 means "the client's default" for both timeouts.
+ */
+typedef struct realm_call_options {
+    size_t struct_size;
+    uint32_t timeout_ms;       /**< total timeout override; UINT32_MAX = none */
+    uint32_t idle_timeout_ms;  /**< idle timeout override; UINT32_MAX = none */
+} realm_call_options_t;
+#define REALM_CALL_OPTIONS_INIT {sizeof(realm_call_options_t), 0, 0}
+
+/**
+ * Parameters of `generate`. Initialise with REALM_GENERATE_PARAMS_INIT: the
+ * numeric fields then hold "unset" sentinels (negative) and are omitted from
+ * the wire, so the server's defaults apply.
+ */
+typedef struct realm_generate_params {
+    size_t struct_size;
+    const char *prompt;              /**< required; UTF-8, NUL-terminated */
+    const char *model;               /**< NULL = the client's model option, if any */
+    int64_t max_tokens;              /**< < 0 = unset */
+    double temperature;              /**< < 0 = unset */
+    double top_p;                    /**< < 0 = unset */
+    int64_t top_k;                   /**< < 0 = unset */
+    double repetition_penalty;       /**< < 0 = unset */
+    int stream;                      /**< 1 = stream tokens */
+    const char *extra_params_json;   /**< NULL, or a JSON object whose members are added to params */
+} realm_generate_params_t;
+#define REALM_GENERATE_PARAMS_INIT {sizeof(realm_generate_params_t), NULL, NULL, -1, -1.0, -1.0, -1, -1.0, 0, NULL}
+
+/*
+ * Request start functions. On success (REALM_OK) the request is accepted and
+ * its handler will see exactly one terminal event. If `out` is non-NULL it
+ * receives a reference to the request that the caller must release with
+ * realm_request_release (also after the request ended). `call_opts` may be NULL.
+ * Errors (nothing is called back): REALM_ERR_INVALID_ARGUMENT (NULL client or
+ * handler, missing prompt, invalid UTF-8, malformed JSON), REALM_ERR_NOT_CONNECTED
+ * (never connected, disconnected, or gave up reconnecting),
+ * REALM_ERR_QUEUE_FULL, REALM_ERR_NO_MEMORY.
+ * While connecting or reconnecting, requests wait in the bounded queue.
+ */
+
+/** generate: text completion, streaming when params->stream is 1. */
+REALM_API realm_status_t realm_generate(realm_client_t *client, const realm_generate_params_t *params,
+                                        const realm_call_options_t *call_opts,
+                                        const realm_handler_t *handler, realm_request_t **out,
+                                        realm_error_t **err);
+/** pipeline: runs server pipeline `name` with `input_json` (any JSON value; NULL = {}). */
+REALM_API realm_status_t realm_pipeline(realm_client_t *client, const char *name, const char *input_json,
+                                        const realm_call_options_t *call_opts,
+                                        const realm_handler_t *handler, realm_request_t **out,
+                                        realm_error_t **err);
+/** health: result JSON is the server's health object. */
+REALM_API realm_status_t realm_health(realm_client_t *client, const realm_call_options_t *call_opts,
+                                      const realm_handler_t *handler, realm_request_t **out,
+                                      realm_error_t **err);
+/** metadata: result JSON is the server's function catalogue. */
+REALM_API realm_status_t realm_metadata(realm_client_t *client, const realm_call_options_t *call_opts,
+                                        const realm_handler_t *handler, realm_request_t **out,
+                                        realm_error_t **err);
+/**
+ * Any function by name with raw JSON params (NULL = {}). Streaming frames, if
+ * the server sends them, are delivered as tokens.
+ */
+REALM_API realm_status_t realm_call(realm_client_t *client, const char *function, const char *params_json,
+                                    const realm_call_options_t *call_opts,
+                                    const realm_handler_t *handler, realm_request_t **out,
+                                    realm_error_t **err);
+
+/**
+ * Cancels a request. Any thread, idempotent, never blocks. If the request has
+ * not ended yet it ends promptly with REALM_OUTCOME_CANCELLED; when the server
+ * supports the "cancel" extension it is also told to stop. Returns REALM_OK, or
+ * REALM_ERR_INVALID_ARGUMENT for NULL. Cancelling an ended request is a no-op.
+ */
+REALM_API realm_status_t realm_request_cancel(realm_request_t *req);
+/** Releases the caller's reference. Accepts NULL. Does not cancel. */
+REALM_API void realm_request_release(realm_request_t *req);
+/** The request's wire id (NUL-terminated, owned by req), "" for NULL. */
+REALM_API const char *realm_request_id(const realm_request_t *req);
+/** 1 once the terminal event has been delivered (or queued, in pull mode). */
+REALM_API int realm_request_is_done(const realm_request_t *req);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* REALM_REALM_H */

@@ -1,0 +1,142 @@
+#include "event_queue.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cstdint>
+
+realm_queue::realm_queue() { efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
+
+realm_queue::~realm_queue() {
+    for (auto &it : items)
+        if (it.request) it.request->release();
+    for (auto &it : polled)
+        if (it.request) it.request->release();
+    if (efd >= 0) close(efd);
+}
+
+void realm_queue::wake_if_armed(std::unique_lock<std::mutex> &lock) {
+    if (!armed) return;
+    armed = false;
+    void (*cb)(void *) = notify;
+    void *cb_user = notify_user;
+    lock.unlock();
+    if (efd >= 0) {
+        uint64_t one = 1;
+        ssize_t n = write(efd, &one, sizeof one);
+        (void)n;  // EAGAIN only when the counter is saturated: already readable
+    }
+    if (cb) cb(cb_user);
+}
+
+void realm_queue::push_tokens(void *user, realm_request_t *req, const realm_token_t *tokens, size_t count) {
+    std::unique_lock<std::mutex> lock(mu);
+    Item *item = nullptr;
+    // Merge with the previous batch of the same request if still unpolled.
+    if (!items.empty() && items.back().kind == REALM_QEV_TOKENS && items.back().request == req)
+        item = &items.back();
+    if (!item) {
+        items.emplace_back();
+        item = &items.back();
+        item->kind = REALM_QEV_TOKENS;
+        item->user = user;
+        item->request = req;
+        req->retain();
+    }
+    for (size_t i = 0; i < count; ++i) {
+        item->tokens.push_back({item->text.size(), tokens[i].len, tokens[i].index, tokens[i].logprob, tokens[i].flags});
+        item->text.append(tokens[i].text, tokens[i].len);
+    }
+    wake_if_armed(lock);
+}
+
+void realm_queue::push_done(void *user, realm_request_t *req, realm_outcome_t outcome,
+                            const realm_result *result, const realm::core::Error *error) {
+    std::unique_lock<std::mutex> lock(mu);
+    items.emplace_back();
+    Item &item = items.back();
+    item.kind = REALM_QEV_DONE;
+    item.user = user;
+    item.request = req;
+    req->retain();
+    item.outcome = outcome;
+    if (result) {
+        item.has_result = true;
+        item.result = *result;
+    }
+    if (error) {
+        item.has_error = true;
+        item.error = *error;
+    }
+    wake_if_armed(lock);
+}
+
+void realm_queue::push_client_event(void *user, const realm_client_event_t &ev) {
+    std::unique_lock<std::mutex> lock(mu);
+    items.emplace_back();
+    Item &item = items.back();
+    item.kind = REALM_QEV_CLIENT;
+    item.user = user;
+    item.client_event = ev;
+    if (ev.reason) item.reason = ev.reason;
+    if (ev.tenant_id) item.tenant = ev.tenant_id;
+    if (ev.server_version) item.version = ev.server_version;
+    if (ev.error) {
+        item.has_error = true;
+        item.error = *ev.error;
+    }
+    wake_if_armed(lock);
+}
+
+size_t realm_queue::poll(realm_queue_event_t *out, size_t max) {
+    std::vector<Item> old;
+    size_t n;
+    {
+        std::lock_guard<std::mutex> lock(mu);
+        old.swap(polled);
+        n = items.size() < max ? items.size() : max;
+        if (n == items.size()) {
+            polled.swap(items);
+            armed = true;
+        } else {
+            polled.assign(std::make_move_iterator(items.begin()), std::make_move_iterator(items.begin() + long(n)));
+            items.erase(items.begin(), items.begin() + long(n));
+        }
+        if (armed && efd >= 0) {
+            // Reset the counter so the fd is readable again only for new work.
+            uint64_t v;
+            ssize_t r = read(efd, &v, sizeof v);
+            (void)r;
+        }
+    }
+    for (auto &it : old)
+        if (it.request) it.request->release();
+    for (size_t i = 0; i < n; ++i) {
+        Item &it = polled[i];
+        realm_queue_event_t &ev = out[i];
+        ev = realm_queue_event_t{};
+        ev.kind = it.kind;
+        ev.user = it.user;
+        ev.request = it.request;
+        if (it.kind == REALM_QEV_TOKENS) {
+            it.views.resize(it.tokens.size());
+            for (size_t k = 0; k < it.tokens.size(); ++k) {
+                const auto &t = it.tokens[k];
+                it.views[k] = realm_token_t{it.text.data() + t.offset, t.len, t.index, t.logprob, t.flags};
+            }
+            ev.tokens = it.views.data();
+            ev.token_count = it.views.size();
+        } else if (it.kind == REALM_QEV_DONE) {
+            ev.outcome = it.outcome;
+            ev.result = it.has_result ? &it.result : nullptr;
+            ev.error = it.has_error ? &it.error : nullptr;
+        } else {
+            it.client_event.reason = it.reason.empty() ? nullptr : it.reason.c_str();
+            it.client_event.tenant_id = it.tenant.empty() ? nullptr : it.tenant.c_str();
+            it.client_event.server_version = it.version.empty() ? nullptr : it.version.c_str();
+            it.client_event.error = it.has_error ? &it.error : nullptr;
+            ev.client_event = &it.client_event;
+        }
+    }
+    return n;
+}

@@ -1,0 +1,54 @@
+// Pull mode: realm_queue_t collects request and client events for a consumer
+// thread (Python's event loop, Node's main thread) and wakes it at most once
+// per burst through an eventfd and/or a notify callback. Producers run on the
+// event thread; the consumer polls.
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/request.h"
+#include "realm/realm.h"
+
+struct realm_queue {
+    struct Item {
+        realm_queue_event_kind_t kind;
+        void *user = nullptr;
+        realm_request_t *request = nullptr;  // holds a reference
+        // TOKENS: offsets into text
+        std::string text;
+        std::vector<realm::core::PendingToken> tokens;
+        std::vector<realm_token_t> views;
+        // DONE
+        realm_outcome_t outcome = REALM_OUTCOME_COMPLETE;
+        bool has_result = false;
+        realm_result result;
+        bool has_error = false;
+        realm::core::Error error;
+        // CLIENT
+        realm_client_event_t client_event{};
+        std::string reason, tenant, version;
+    };
+
+    realm_queue();
+    ~realm_queue();
+
+    void push_tokens(void *user, realm_request_t *req, const realm_token_t *tokens, size_t count);
+    void push_done(void *user, realm_request_t *req, realm_outcome_t outcome, const realm_result *result,
+                   const realm::core::Error *error);
+    void push_client_event(void *user, const realm_client_event_t &ev);
+    size_t poll(realm_queue_event_t *out, size_t max);
+
+    int efd = -1;
+    std::mutex mu;
+    std::vector<Item> items;     // produced, not yet polled
+    std::vector<Item> polled;    // handed out by the last poll
+    bool armed = true;           // the consumer drained everything: next push wakes it
+    void (*notify)(void *) = nullptr;
+    void *notify_user = nullptr;
+
+private:
+    void wake_if_armed(std::unique_lock<std::mutex> &lock);
+};

@@ -1,0 +1,71 @@
+#include "options.h"
+
+#include <cctype>
+
+namespace realm::core {
+
+std::string parse_url(const std::string &url, ServerUrl *out) {
+    ServerUrl u;
+    std::string rest;
+    if (url.compare(0, 5, "ws://") == 0) {
+        rest = url.substr(5);
+        u.port = 80;
+    } else if (url.compare(0, 6, "wss://") == 0) {
+        rest = url.substr(6);
+        u.tls = true;
+        u.port = 443;
+    } else {
+        return "URL must start with ws:// or wss://";
+    }
+    for (unsigned char c : url)
+        if (c <= 0x20 || c >= 0x7f) return "URL contains spaces, control or non-ASCII characters";
+    size_t slash = rest.find_first_of("/?#");
+    std::string authority = rest.substr(0, slash);
+    if (slash != std::string::npos) {
+        u.path = rest.substr(slash);
+        if (u.path[0] != '/') u.path.insert(0, "/");
+        size_t hash = u.path.find('#');
+        if (hash != std::string::npos) u.path.erase(hash);
+    }
+    if (authority.find('@') != std::string::npos)
+        return "URL must not contain user information; use the API key option";
+    if (authority.empty()) return "URL has no host";
+    std::string port_text;
+    if (authority[0] == '[') {
+        size_t close = authority.find(']');
+        if (close == std::string::npos) return "URL has an unterminated IPv6 address";
+        u.host = authority.substr(1, close - 1);
+        std::string after = authority.substr(close + 1);
+        if (!after.empty()) {
+            if (after[0] != ':') return "URL has junk after the IPv6 address";
+            port_text = after.substr(1);
+            if (port_text.empty()) return "URL has an empty port";
+        }
+    } else {
+        size_t colon = authority.rfind(':');
+        if (colon != std::string::npos) {
+            port_text = authority.substr(colon + 1);
+            u.host = authority.substr(0, colon);
+            if (port_text.empty()) return "URL has an empty port";
+        } else {
+            u.host = authority;
+        }
+        for (unsigned char c : u.host)
+            if (!(std::isalnum(c) || c == '-' || c == '.' || c == '_')) return "URL host has invalid characters";
+    }
+    if (u.host.empty()) return "URL has no host";
+    if (!port_text.empty()) {
+        if (port_text.size() > 5) return "URL port is out of range";
+        long v = 0;
+        for (unsigned char c : port_text) {
+            if (!std::isdigit(c)) return "URL port is not a number";
+            v = v * 10 + (c - '0');
+        }
+        if (v < 1 || v > 65535) return "URL port is out of range";
+        u.port = int(v);
+    }
+    *out = std::move(u);
+    return {};
+}
+
+}  // namespace realm::core

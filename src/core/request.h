@@ -1,0 +1,74 @@
+// The request object behind realm_request_t. Shared by the caller (through
+// its handle), the client core (until the terminal event) and pull-mode queue
+// events; freed with the last reference.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "realm/realm.h"
+#include "transport/timer.h"
+
+namespace realm::core {
+class ClientCore;
+
+// A token waiting to be published: offsets into Request::text.
+struct PendingToken {
+    size_t offset;
+    size_t len;
+    int64_t index;
+    double logprob;
+    uint32_t flags;
+};
+}  // namespace realm::core
+
+struct realm_request {
+    enum class State { Created, Queued, Sent, Done };
+
+    std::atomic<int> refs{1};
+    std::atomic<bool> done{false};
+    std::string id;
+    uint64_t seq = 0;                      // send order, for FIFO attribution
+    std::weak_ptr<realm::core::ClientCore> client;
+    realm_handler_t handler{};
+
+    // Set at creation, read on the loop thread.
+    std::string function;
+    std::string params_json;
+    uint32_t timeout_ms = 0;               // 0 = none
+    uint32_t idle_timeout_ms = 0;          // 0 = none
+    bool streaming = false;
+
+    // Loop thread only.
+    State state = State::Created;
+    std::unique_ptr<realm::transport::Timer> total_timer;
+    std::unique_ptr<realm::transport::Timer> idle_timer;
+    int64_t last_frame_us = 0;
+    bool idle_clock_running = false;
+    std::string text;                      // every streamed token, concatenated
+    std::vector<realm::core::PendingToken> pending;  // not yet published
+    bool dirty = false;                    // queued for the end-of-pass flush
+    int64_t streamed = 0;                  // tokens received
+    std::vector<realm_token_t> scratch;    // reused to publish a batch
+
+    void retain() { refs.fetch_add(1, std::memory_order_relaxed); }
+    void release() {
+        if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+    }
+};
+
+// The result behind realm_result_t.
+struct realm_result {
+    std::string text;
+    std::string json = "null";
+    int64_t tokens_generated = -1;
+    int64_t prompt_tokens = -1;
+    int64_t streamed = 0;
+    bool has_cost = false;
+    double cost_usd = 0;
+    bool has_time = false;
+    double time_ms = 0;
+};

@@ -1,0 +1,47 @@
+# librealm: the C++ core behind the C API (include/realm/realm.h).
+set(REALM_CORE_SOURCES
+  ${CMAKE_CURRENT_SOURCE_DIR}/transport/event_loop.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/transport/timer.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/transport/ws_connection.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/core/error.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/core/options.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/core/backoff.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/core/event_queue.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/core/client.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/core/client_requests.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/capi/version_api.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/capi/error_api.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/capi/options_api.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/capi/client_api.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/capi/request_api.cpp
+)
+
+# Objects compiled once, linked into the shared and static libraries and the
+# unit tests (which reach internal classes).
+add_library(realm_core OBJECT ${REALM_CORE_SOURCES})
+target_include_directories(realm_core PUBLIC
+  $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
+  $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}>)
+target_link_libraries(realm_core PUBLIC PkgConfig::LWS PkgConfig::CJSON OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
+set_target_properties(realm_core PROPERTIES CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON)
+
+add_library(realm SHARED $<TARGET_OBJECTS:realm_core> $<TARGET_OBJECTS:realm_protocol_objects>)
+target_include_directories(realm PUBLIC
+  $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
+  $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+target_link_libraries(realm PRIVATE PkgConfig::LWS PkgConfig::CJSON OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
+target_link_options(realm PRIVATE "-Wl,--version-script=${CMAKE_CURRENT_SOURCE_DIR}/realm.map" "-Wl,--no-undefined")
+set_target_properties(realm PROPERTIES
+  VERSION ${PROJECT_VERSION} SOVERSION ${PROJECT_VERSION_MAJOR}
+  CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON
+  LINK_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/realm.map)
+add_library(realm::realm ALIAS realm)
+
+if(REALM_BUILD_STATIC)
+  add_library(realm_static STATIC $<TARGET_OBJECTS:realm_core> $<TARGET_OBJECTS:realm_protocol_objects>)
+  set_target_properties(realm_static PROPERTIES OUTPUT_NAME realm)
+  target_include_directories(realm_static PUBLIC
+    $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
+    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+  target_link_libraries(realm_static PUBLIC PkgConfig::LWS PkgConfig::CJSON OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
+endif()

@@ -1,0 +1,45 @@
+// A small, strict JSON reader over one message, used by the client to decode
+// server frames without building a tree (the token hot path: see
+// docs/DESIGN.md). It validates what it reads; anything it cannot read makes
+// the whole frame invalid. Strings with escapes are decoded into an arena
+// sized so that earlier views stay valid.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace realm::protocol {
+
+class JsonCursor {
+public:
+    // `arena` receives decoded strings; it is cleared and reserved here.
+    JsonCursor(std::string_view text, std::string &arena);
+
+    void skip_ws();
+    bool at_end() { skip_ws(); return p_ == end_; }
+    // Peeks the next non-space byte ('\0' at end).
+    char peek() { skip_ws(); return p_ < end_ ? *p_ : '\0'; }
+    bool consume(char c);
+
+    bool read_string(std::string_view *out);
+    // Number: *is_int set when it has no fraction/exponent and fits int64.
+    bool read_number(double *d, int64_t *i, bool *is_int);
+    bool read_literal(std::string_view word);  // true/false/null
+    bool skip_value(int depth = 0);
+
+    const char *pos() const { return p_; }
+    const char *begin() const { return begin_; }
+    const std::string &error() const { return error_; }
+    bool fail(const char *what);
+
+private:
+    bool read_escape(std::string &out);
+    const char *begin_;
+    const char *p_;
+    const char *end_;
+    std::string &arena_;
+    std::string error_;
+};
+
+}  // namespace realm::protocol

@@ -1,0 +1,310 @@
+// The Realm dialect: encoders and the frame decoder (realm.md section 5, 7, 12;
+// realm-extensions.md). Frames are routed as the spec says: `type` ->
+// handshake, `id` + `status` -> response, `status:"connected"` without `id` ->
+// welcome, anything else -> connection-level notice.
+#include <cstdio>
+
+#include "dialect.h"
+#include "json_cursor.h"
+#include "realm_wire.h"
+
+namespace realm::protocol {
+namespace {
+
+void append_number(std::string &out, double v) {
+    char buf[32];
+    int n = std::snprintf(buf, sizeof buf, "%.17g", v);
+    out.append(buf, size_t(n));
+}
+
+class RealmDialect final : public Dialect {
+public:
+    void encode_auth(std::string &out, std::string_view api_key) const override {
+        out += "{\"type\":\"auth\",\"api_key\":";
+        wire::append_json_string(out, api_key);
+        out += '}';
+    }
+
+    void encode_call(std::string &out, std::string_view id, std::string_view function,
+                     std::string_view params_json, std::string_view tenant_id) const override {
+        out += "{\"id\":";
+        wire::append_json_string(out, id);
+        out += ",\"function\":";
+        wire::append_json_string(out, function);
+        out += ",\"params\":";
+        if (params_json.empty())
+            out += "{}";
+        else
+            out += params_json;
+        if (!tenant_id.empty()) {
+            out += ",\"tenant_id\":";
+            wire::append_json_string(out, tenant_id);
+        }
+        out += '}';
+    }
+
+    void encode_cancel(std::string &out, std::string_view id, std::string_view target_id,
+                       std::string_view tenant_id) const override {
+        std::string params = "{\"id\":";
+        wire::append_json_string(params, target_id);
+        params += '}';
+        encode_call(out, id, wire::kCancel, params, tenant_id);
+    }
+
+    void decode(std::string_view frame, InboundFrame &f) override;
+
+private:
+    bool read_data(JsonCursor &c, InboundFrame &f, bool *text_wrong_type);
+    bool read_error(JsonCursor &c, InboundFrame &f);
+    std::string arena_;
+};
+
+// Reads the `data` value: records its raw span, and picks the fields the
+// client understands when it is an object.
+bool RealmDialect::read_data(JsonCursor &c, InboundFrame &f, bool *text_wrong_type) {
+    c.skip_ws();
+    const char *start = c.pos();
+    if (c.peek() != '{') {
+        if (!c.skip_value()) return false;
+        f.data_json = std::string_view(start, size_t(c.pos() - start));
+        return true;
+    }
+    c.consume('{');
+    if (!c.consume('}')) {
+        do {
+            std::string_view key;
+            if (!c.read_string(&key) || !c.consume(':')) return c.fail("bad data member");
+            char next = c.peek();
+            if (key == "text" || key == "token") {
+                // "token" is an alias some servers use (realm.md 12.5).
+                if (next == '"') {
+                    if (!c.read_string(&f.text)) return false;
+                    f.has_text = true;
+                } else {
+                    *text_wrong_type = true;
+                    if (!c.skip_value()) return false;
+                }
+            } else if (key == "index" || key == "tokens_generated" || key == "prompt_tokens" ||
+                       key == "logprob" || key == "cost_usd" || key == "time_ms") {
+                if (next == 'n') {
+                    if (!c.read_literal("null")) return false;
+                    continue;
+                }
+                if (next != '-' && !(next >= '0' && next <= '9')) {
+                    if (key == "index") *text_wrong_type = true;
+                    if (!c.skip_value()) return false;
+                    continue;
+                }
+                double d;
+                int64_t i = 0;
+                bool is_int;
+                if (!c.read_number(&d, &i, &is_int)) return false;
+                if (key == "index") f.index = is_int ? i : int64_t(d);
+                else if (key == "tokens_generated") f.tokens_generated = is_int ? i : int64_t(d);
+                else if (key == "prompt_tokens") f.prompt_tokens = is_int ? i : int64_t(d);
+                else if (key == "logprob") { f.has_logprob = true; f.logprob = d; }
+                else if (key == "cost_usd") { f.has_cost = true; f.cost_usd = d; }
+                else { f.has_time = true; f.time_ms = d; }
+            } else if (key == "is_final") {
+                if (next == 't') {
+                    if (!c.read_literal("true")) return false;
+                    f.is_final = true;
+                } else if (!c.skip_value()) {
+                    return false;
+                }
+            } else if (!c.skip_value()) {
+                return false;
+            }
+        } while (c.consume(','));
+        if (!c.consume('}')) return c.fail("expected '}' after data");
+    }
+    f.data_json = std::string_view(start, size_t(c.pos() - start));
+    return true;
+}
+
+bool RealmDialect::read_error(JsonCursor &c, InboundFrame &f) {
+    char next = c.peek();
+    if (next == '"') return c.read_string(&f.message);  // auth_failed / notices
+    if (next != '{') return c.skip_value();
+    c.consume('{');
+    if (c.consume('}')) return true;
+    do {
+        std::string_view key;
+        if (!c.read_string(&key) || !c.consume(':')) return c.fail("bad error member");
+        if ((key == "code" || key == "message") && c.peek() == '"') {
+            if (!c.read_string(key == "code" ? &f.code : &f.message)) return false;
+        } else if (key == "details" && c.peek() == '{') {
+            c.consume('{');
+            if (!c.consume('}')) {
+                do {
+                    std::string_view dk;
+                    if (!c.read_string(&dk) || !c.consume(':')) return c.fail("bad details member");
+                    char n = c.peek();
+                    if (dk == "retry_after_ms" && (n == '-' || (n >= '0' && n <= '9'))) {
+                        double d;
+                        int64_t i = 0;
+                        bool is_int;
+                        if (!c.read_number(&d, &i, &is_int)) return false;
+                        f.retry_after_ms = is_int ? i : int64_t(d + 0.999);
+                    } else if (!c.skip_value()) {
+                        return false;
+                    }
+                } while (c.consume(','));
+                if (!c.consume('}')) return c.fail("expected '}' after details");
+            }
+        } else if (!c.skip_value()) {
+            return false;
+        }
+    } while (c.consume(','));
+    return c.consume('}') ? true : c.fail("expected '}' after error");
+}
+
+void RealmDialect::decode(std::string_view frame, InboundFrame &f) {
+    f.kind = FrameKind::Invalid;
+    f.id = {};
+    f.has_id = false;
+    f.text = {};
+    f.index = -1;
+    f.is_final = false;
+    f.has_logprob = false;
+    f.data_json = {};
+    f.has_text = false;
+    f.tokens_generated = f.prompt_tokens = -1;
+    f.has_cost = f.has_time = false;
+    f.code = f.message = {};
+    f.retry_after_ms = -1;
+    f.tenant_id = f.version = {};
+    f.has_tenant = false;
+    f.extensions.clear();
+    f.has_extensions = false;
+    f.problem.clear();
+
+    JsonCursor c(frame, arena_);
+    std::string_view status, type, auth_error;
+    bool has_status = false, has_type = false, has_data = false, has_error = false;
+    bool id_wrong_type = false, text_wrong_type = false, status_wrong_type = false;
+
+    auto invalid = [&](const std::string &why) {
+        f.kind = FrameKind::Invalid;
+        f.problem = why;
+    };
+
+    if (!c.consume('{')) return invalid(c.at_end() ? "empty frame" : "frame is not a JSON object");
+    if (!c.consume('}')) {
+        do {
+            std::string_view key;
+            if (!c.read_string(&key) || !c.consume(':')) return invalid("malformed JSON: " + c.error());
+            char next = c.peek();
+            bool ok = true;
+            if (key == wire::kId) {
+                if (next == '"') { ok = c.read_string(&f.id); f.has_id = ok; }
+                else { id_wrong_type = true; ok = c.skip_value(); }
+            } else if (key == wire::kStatus) {
+                if (next == '"') { ok = c.read_string(&status); has_status = ok; }
+                else { status_wrong_type = true; ok = c.skip_value(); }
+            } else if (key == "type" && next == '"') {
+                ok = c.read_string(&type);
+                has_type = ok;
+            } else if (key == wire::kData) {
+                has_data = true;
+                ok = read_data(c, f, &text_wrong_type);
+            } else if (key == wire::kError) {
+                has_error = true;
+                ok = read_error(c, f);
+            } else if (key == wire::kTenantId) {
+                if (next == '"') { ok = c.read_string(&f.tenant_id); f.has_tenant = ok; }
+                else ok = c.skip_value();
+            } else if (key == "version" && next == '"') {
+                ok = c.read_string(&f.version);
+            } else if (key == "message" && next == '"') {
+                ok = c.read_string(&f.message);
+            } else if (key == "extensions" && next == '[') {
+                c.consume('[');
+                f.has_extensions = true;
+                if (!c.consume(']')) {
+                    do {
+                        if (c.peek() == '"') {
+                            std::string_view ext;
+                            ok = c.read_string(&ext);
+                            if (ok) f.extensions.push_back(ext);
+                        } else {
+                            ok = c.skip_value();
+                        }
+                    } while (ok && c.consume(','));
+                    if (ok && !c.consume(']')) ok = c.fail("expected ']'");
+                }
+            } else {
+                ok = c.skip_value();
+            }
+            if (!ok) return invalid("malformed JSON: " + c.error());
+        } while (c.consume(','));
+        if (!c.consume('}')) return invalid("malformed JSON: expected '}' or ','");
+    }
+    if (!c.at_end()) return invalid("trailing data after the JSON object");
+
+    if (has_type) {
+        if (type == wire::kAuthRequired) f.kind = FrameKind::AuthRequired;
+        else if (type == wire::kAuthSuccess) f.kind = FrameKind::AuthSuccess;
+        else if (type == wire::kAuthFailed) f.kind = FrameKind::AuthFailed;
+        else f.kind = FrameKind::Notice;
+        return;
+    }
+    if (id_wrong_type) return invalid("field 'id' is not a string");
+    if (f.has_id && (has_status || status_wrong_type)) {
+        if (status_wrong_type) return invalid("field 'status' is not a string");
+        if (status == wire::kStreaming) {
+            if (text_wrong_type || !f.has_text) return invalid("streaming frame without a string 'text'");
+            f.kind = FrameKind::Token;
+        } else if (status == wire::kComplete) {
+            if (!has_data) f.data_json = "null";
+            if (text_wrong_type) return invalid("complete frame with a non-string 'text'");
+            f.kind = FrameKind::Complete;
+        } else if (status == wire::kErrorStatus) {
+            if (!has_error || f.code.empty()) return invalid("error frame without an error code");
+            f.kind = FrameKind::Error;
+        } else if (status == wire::kCancelled) {
+            f.kind = FrameKind::Cancelled;
+        } else {
+            return invalid("unknown status '" + std::string(status.substr(0, 32)) + "'");
+        }
+        return;
+    }
+    if (has_status && status == wire::kConnected && !f.has_id) {
+        f.kind = FrameKind::Welcome;
+        return;
+    }
+    f.kind = FrameKind::Notice;
+}
+
+}  // namespace
+
+std::unique_ptr<Dialect> make_realm_dialect() { return std::make_unique<RealmDialect>(); }
+
+void encode_generate_params(std::string &out, const GenerateFields &g) {
+    out += "{\"prompt\":";
+    wire::append_json_string(out, g.prompt);
+    if (!g.model.empty()) {
+        out += ",\"model\":";
+        wire::append_json_string(out, g.model);
+    }
+    if (g.max_tokens >= 0) {
+        out += ",\"max_tokens\":";
+        out += std::to_string(g.max_tokens);
+    }
+    if (g.temperature >= 0) { out += ",\"temperature\":"; append_number(out, g.temperature); }
+    if (g.top_p >= 0) { out += ",\"top_p\":"; append_number(out, g.top_p); }
+    if (g.top_k >= 0) { out += ",\"top_k\":"; out += std::to_string(g.top_k); }
+    if (g.repetition_penalty >= 0) { out += ",\"repetition_penalty\":"; append_number(out, g.repetition_penalty); }
+    out += g.stream ? ",\"stream\":true" : ",\"stream\":false";
+    out += '}';
+}
+
+void encode_pipeline_params(std::string &out, std::string_view name, std::string_view input_json) {
+    out += "{\"pipeline\":";
+    wire::append_json_string(out, name);
+    out += ",\"input\":";
+    out += input_json.empty() ? std::string_view("{}") : input_json;
+    out += '}';
+}
+
+}  // namespace realm::protocol

@@ -1,0 +1,219 @@
+#include "event_loop.h"
+
+#include <libwebsockets.h>
+#include <openssl/crypto.h>
+#include <openssl/ssl.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "ws_connection.h"
+
+namespace realm::transport {
+
+int ws_connection_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
+
+namespace {
+
+std::mutex g_loop_mutex;              // guards g_loop and creation
+std::weak_ptr<EventLoop> g_loop;
+EventLoop *g_live_loop = nullptr;     // for the atexit hook; guarded by g_loop_mutex
+
+// lws logs only when REALM_DEBUG is set: the library must stay quiet by
+// default, and lws log lines can include peer addresses.
+void emit_lws_log(int level, const char *line) {
+    (void)level;
+    std::fputs(line, stderr);
+}
+
+void configure_logging_once() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        // OpenSSL must not clean itself up from atexit while our thread may
+        // still be inside SSL_read: initialise it first without that hook.
+        OPENSSL_init_ssl(OPENSSL_INIT_NO_ATEXIT, nullptr);
+        const char *dbg = std::getenv("REALM_DEBUG");
+        if (dbg && *dbg && std::strcmp(dbg, "0") != 0)
+            lws_set_log_level(LLL_ERR | LLL_WARN | LLL_NOTICE, emit_lws_log);
+        else
+            lws_set_log_level(0, nullptr);
+    });
+}
+
+const lws_protocols kProtocols[] = {
+    {"realm-client", &ws_connection_callback, 0, 65536, 0, nullptr, 0},
+    {nullptr, nullptr, 0, 0, 0, nullptr, 0},
+};
+
+// No lws-level pings or idle hang-ups: the client runs its own keepalive,
+// because upstream servers answer pings only between requests and a ping
+// before auth fails authentication.
+const uint32_t kNoRetryTable[] = {1000};
+const lws_retry_bo_t kNoIdlePolicy = {
+    kNoRetryTable, 1, 0, 0xffff, 0xffff, 0,
+};
+
+}  // namespace
+
+std::shared_ptr<EventLoop> EventLoop::acquire(std::string *error) {
+    std::lock_guard<std::mutex> lock(g_loop_mutex);
+    if (auto existing = g_loop.lock()) return existing;
+    configure_logging_once();
+    std::shared_ptr<EventLoop> loop(new EventLoop());
+    if (!loop->start(error)) return nullptr;
+    g_loop = loop;
+    g_live_loop = loop.get();
+    static std::once_flag hook;
+    std::call_once(hook, [] { std::atexit(&EventLoop::stop_at_exit); });
+    return loop;
+}
+
+bool EventLoop::start(std::string *error) {
+    thread_ = std::thread([this] { run(); });
+    std::unique_lock<std::mutex> lock(start_mutex_);
+    start_cv_.wait(lock, [this] { return started_; });
+    if (!start_error_.empty()) {
+        lock.unlock();
+        thread_.join();
+        if (error) *error = start_error_;
+        return false;
+    }
+    return true;
+}
+
+void EventLoop::run() {
+    thread_id_ = std::this_thread::get_id();
+    lws_context_creation_info info;
+    std::memset(&info, 0, sizeof info);
+    info.port = CONTEXT_PORT_NO_LISTEN;
+    info.protocols = kProtocols;
+    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.fd_limit_per_thread = 1024;  // fd tables sized by ulimit otherwise
+    info.retry_and_idle_policy = &kNoIdlePolicy;
+    info.gid = -1;
+    info.uid = -1;
+    context_ = lws_create_context(&info);
+    {
+        std::lock_guard<std::mutex> lock(start_mutex_);
+        if (!context_) start_error_ = "could not create the libwebsockets context";
+        started_ = true;
+    }
+    if (!context_) {
+        start_cv_.notify_all();
+        return;
+    }
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        accepting_ = true;
+    }
+    start_cv_.notify_all();
+
+    while (!stop_.load(std::memory_order_acquire)) {
+        if (lws_service(context_, 0) < 0) break;
+        drain_posted();
+        // Publish what this pass received. Callbacks may add more work for
+        // the next pass; swap first so that is not run now.
+        if (!after_pass_.empty()) {
+            std::vector<std::function<void()>> work;
+            work.swap(after_pass_);
+            for (auto &fn : work) fn();
+        }
+    }
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        accepting_ = false;
+        posted_.clear();
+    }
+    if (exiting_.load()) return;  // process exit: the OS reclaims the rest
+    lws_context_destroy(context_);
+    context_ = nullptr;
+}
+
+void EventLoop::drain_posted() {
+    for (;;) {
+        std::deque<std::function<void()>> batch;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (posted_.empty()) return;
+            batch.swap(posted_);
+        }
+        for (auto &fn : batch) fn();
+    }
+}
+
+bool EventLoop::post(std::function<void()> fn) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!accepting_) return false;
+    bool was_empty = posted_.empty();
+    posted_.push_back(std::move(fn));
+    // lws_cancel_service touches the context: only while accepting_ (checked
+    // under the same mutex the loop takes before destroying it).
+    if (was_empty && !in_loop_thread()) lws_cancel_service(context_);
+    return true;
+}
+
+lws_vhost *EventLoop::vhost_for_ca(const std::string &ca_file, std::string *error) {
+    if (ca_file.empty()) return lws_get_vhost_by_name(context_, "default");
+    auto it = ca_vhosts_.find(ca_file);
+    if (it != ca_vhosts_.end()) return it->second;
+    // lws only logs a bad CA path; check it ourselves for a clear error.
+    if (FILE *f = std::fopen(ca_file.c_str(), "rb")) {
+        std::fclose(f);
+    } else {
+        if (error) *error = "cannot read TLS CA file '" + ca_file + "'";
+        return nullptr;
+    }
+    std::string name = "realm-ca-" + std::to_string(++vhost_seq_);
+    lws_context_creation_info info;
+    std::memset(&info, 0, sizeof info);
+    info.port = CONTEXT_PORT_NO_LISTEN;
+    info.protocols = kProtocols;
+    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.vhost_name = name.c_str();
+    info.client_ssl_ca_filepath = ca_file.c_str();
+    info.retry_and_idle_policy = &kNoIdlePolicy;
+    lws_vhost *vh = lws_create_vhost(context_, &info);
+    if (!vh) {
+        if (error) *error = "cannot load TLS CA file '" + ca_file + "'";
+        return nullptr;
+    }
+    ca_vhosts_.emplace(ca_file, vh);
+    return vh;
+}
+
+EventLoop::~EventLoop() {
+    {
+        std::lock_guard<std::mutex> lock(g_loop_mutex);
+        if (g_live_loop == this) g_live_loop = nullptr;
+    }
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        stop_.store(true, std::memory_order_release);
+        if (accepting_) lws_cancel_service(context_);
+    }
+    if (thread_.joinable()) {
+        if (std::this_thread::get_id() == thread_.get_id())
+            thread_.detach();  // cannot join ourselves; see Client::destroy
+        else
+            thread_.join();
+    }
+}
+
+// atexit: stop servicing before static destructors and library clean-up run,
+// so a client the application never destroyed cannot crash the exit. The
+// context is deliberately leaked.
+void EventLoop::stop_at_exit() {
+    std::lock_guard<std::mutex> lock(g_loop_mutex);
+    EventLoop *loop = g_live_loop;
+    if (!loop || loop->in_loop_thread()) return;
+    loop->exiting_.store(true);
+    {
+        std::lock_guard<std::mutex> l2(loop->mutex_);
+        loop->stop_.store(true, std::memory_order_release);
+        if (loop->accepting_) lws_cancel_service(loop->context_);
+    }
+    if (loop->thread_.joinable()) loop->thread_.join();
+}
+
+}  // namespace realm::transport

@@ -1,0 +1,86 @@
+// The process-wide event loop: one thread that owns the libwebsockets context
+// and runs every connection of every client (see docs/DESIGN.md: a shared
+// context is what lws 4.1 handles safely; per-client contexts race on TLS
+// ex-data and cost ~0.8 MiB each).
+//
+// Other threads never touch lws: they post closures with post(), which wakes
+// the loop with lws_cancel_service(). Everything else here runs on the loop
+// thread only.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+struct lws_context;
+struct lws_vhost;
+
+namespace realm::transport {
+
+class EventLoop {
+public:
+    // Returns the shared loop, starting it if needed. Reference-counted: the
+    // loop stops when the last shared_ptr is dropped. nullptr + *error if the
+    // lws context cannot be created.
+    static std::shared_ptr<EventLoop> acquire(std::string *error);
+
+    ~EventLoop();
+    EventLoop(const EventLoop &) = delete;
+    EventLoop &operator=(const EventLoop &) = delete;
+
+    // Any thread: runs `fn` on the loop thread soon, in posting order.
+    // Returns false (and drops fn) once the loop is shutting down.
+    bool post(std::function<void()> fn);
+
+    // True on the loop thread.
+    bool in_loop_thread() const { return std::this_thread::get_id() == thread_id_; }
+
+    // Loop thread: `fn` runs once after the current service pass, before the
+    // loop sleeps again. Used to publish everything a pass received as one
+    // batch per request.
+    void after_pass(std::function<void()> fn) { after_pass_.push_back(std::move(fn)); }
+
+    // Loop thread: the vhost that trusts `ca_file` in addition to the system
+    // CAs ("" = the default vhost). Created on first use; nullptr + *error if
+    // the CA file cannot be loaded.
+    lws_vhost *vhost_for_ca(const std::string &ca_file, std::string *error);
+
+    lws_context *context() const { return context_; }
+
+private:
+    EventLoop() = default;
+    bool start(std::string *error);
+    void run();
+    void drain_posted();
+    static void stop_at_exit();
+
+    lws_context *context_ = nullptr;
+    std::thread thread_;
+    std::thread::id thread_id_;
+
+    std::mutex mutex_;               // guards posted_, accepting_
+    std::deque<std::function<void()>> posted_;
+    bool accepting_ = false;         // false once stopping: lws_cancel_service is then unsafe
+    std::atomic<bool> stop_{false};
+    std::atomic<bool> exiting_{false};  // process exit: leave the context alone
+
+    std::vector<std::function<void()>> after_pass_;
+    std::unordered_map<std::string, lws_vhost *> ca_vhosts_;
+    unsigned vhost_seq_ = 0;
+
+    // Start-up handshake between acquire() and the loop thread.
+    std::mutex start_mutex_;
+    std::condition_variable start_cv_;
+    bool started_ = false;
+    std::string start_error_;
+};
+
+}  // namespace realm::transport
