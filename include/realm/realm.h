@@ -560,7 +560,8 @@ REALM_API realm_status_t realm_request_cancel(realm_request_t *req);
 REALM_API void realm_request_release(realm_request_t *req);
 /** The request's wire id (NUL-terminated, owned by req), "" for NULL. */
 REALM_API const char *realm_request_id(const realm_request_t *req);
-/** 1 once the terminal event has been delivered (or queued, in pull mode). */
+/** 1 once the request has ended: set just before its terminal event is delivered
+ *  (or queued, in pull mode), so code woken by that event sees 1. */
 REALM_API int realm_request_is_done(const realm_request_t *req);
 
 #ifdef __cplusplus

@@ -318,12 +318,14 @@ void ClientCore::finish(realm_request_t *req, realm_outcome_t outcome, const rea
     req->idle_timer.reset();
     if (outcome != REALM_OUTCOME_COMPLETE) publish_tokens(req);
 
+    // Published before delivery: whoever the terminal event wakes must
+    // already see the request as done.
+    req->done.store(true, std::memory_order_release);
     const realm_handler_t &h = req->handler;
     if (h.queue)
         h.queue->push_done(h.user, req, outcome, result, err);
     else if (h.on_done)
         h.on_done(h.user, req, outcome, result, err);
-    req->done.store(true, std::memory_order_release);
     req->release();  // the core's reference
 }
 
