@@ -227,10 +227,11 @@ REALM_API realm_status_t realm_options_set_backoff_cap_ms(realm_options_t *opts,
 REALM_API realm_status_t realm_options_set_backoff_max_attempts(realm_options_t *opts, uint32_t n);
 /** Jitter as a percentage of the delay, applied +/-, 0..100 [20]. */
 REALM_API realm_status_t realm_options_set_backoff_jitter_percent(realm_options_t *opts, uint32_t pct);
-/** Keepalive ping interval once authenticated, 0 = off [30000]. The connection
- *  is declared dead when nothing at all (no pong, no frame) arrives for two
- *  intervals, except while a request is being served by a server that answers
- *  pings only between requests. */
+/** Keepalive ping interval once authenticated, 0 = off [30000]. A ping is sent
+ *  when the connection has been quiet for half an interval; the connection is
+ *  declared dead (REALM_ERR_CONNECTION_LOST) when neither its pong nor any
+ *  frame arrives within one interval, except while a request is being served
+ *  by a server that answers pings only between requests (no "interleave"). */
 REALM_API realm_status_t realm_options_set_ping_interval_ms(realm_options_t *opts, uint32_t ms);
 /** PEM file of CA certificates trusted for wss:// in addition to the system's; NULL clears. */
 REALM_API realm_status_t realm_options_set_tls_ca_file(realm_options_t *opts, const char *path);

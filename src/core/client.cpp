@@ -261,6 +261,7 @@ void ClientCore::on_ready(const protocol::InboundFrame &welcome) {
         extensions_ = std::move(exts);
     }
     last_rx_us_ = transport::monotonic_us();
+    ping_sent_us_ = 0;
     state_.store(REALM_STATE_CONNECTED, std::memory_order_release);
 
     realm_client_event_t ev{};
@@ -277,17 +278,25 @@ void ClientCore::on_ready(const protocol::InboundFrame &welcome) {
 void ClientCore::keepalive_tick() {
     if (phase_ != Phase::Ready || !conn_) return;
     int64_t interval_us = int64_t(opts_.ping_interval_ms) * 1000;
-    int64_t silent = transport::monotonic_us() - last_rx_us_;
-    // A server without "interleave" answers pings only between requests, so
-    // silence while it serves one is not a dead connection (realm.md 2.1).
-    if (silent >= 2 * interval_us && (ext_interleave_ || inflight_.empty())) {
-        Error e = make_error(REALM_ERR_CONNECTION_LOST, "no pong or data from the server for " +
-                                                            std::to_string(silent / 1000) + " ms");
-        release_connection();
-        connection_lost(e, 1006, "keepalive timeout");
-        return;
+    int64_t now = transport::monotonic_us();
+    bool ping_unanswered = ping_sent_us_ > 0 && last_rx_us_ < ping_sent_us_;
+    if (ping_unanswered) {
+        // A server without "interleave" answers pings only between requests,
+        // so a late pong while it serves one is not a dead connection
+        // (realm.md 2.1); request timeouts cover that case.
+        if (now - ping_sent_us_ >= interval_us && (ext_interleave_ || inflight_.empty())) {
+            Error e = make_error(REALM_ERR_CONNECTION_LOST, "no pong or data from the server for " +
+                                                                std::to_string((now - last_rx_us_) / 1000) + " ms");
+            release_connection();
+            connection_lost(e, 1006, "keepalive timeout");
+            return;
+        }
+    } else if (now - last_rx_us_ >= interval_us / 2) {
+        // Quiet for a while: ask for a sign of life. Any frame or the pong
+        // answers it.
+        conn_->send_ping();
+        ping_sent_us_ = now;
     }
-    if (silent >= interval_us) conn_->send_ping();
     ping_timer_->schedule_ms(opts_.ping_interval_ms, [this] { keepalive_tick(); });
 }
 

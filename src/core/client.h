@@ -137,7 +137,8 @@ private:
     std::unique_ptr<transport::Timer> connect_timer_;
     std::unique_ptr<transport::Timer> reconnect_timer_;
     std::unique_ptr<transport::Timer> ping_timer_;
-    int64_t last_rx_us_ = 0;
+    int64_t last_rx_us_ = 0;                   // last frame or pong
+    int64_t ping_sent_us_ = 0;                 // last keepalive ping (0 = none)
     bool ext_interleave_ = false, ext_cancel_ = false, ext_terminal_ = false;
     std::vector<Waiter> connect_waiters_;
     std::deque<realm_request_t *> pending_;    // waiting for a ready connection

@@ -321,6 +321,7 @@ void ClientCore::finish(realm_request_t *req, realm_outcome_t outcome, const rea
     // Published before delivery: whoever the terminal event wakes must
     // already see the request as done.
     req->done.store(true, std::memory_order_release);
+    loop_.expect_work_soon();
     const realm_handler_t &h = req->handler;
     if (h.queue)
         h.queue->push_done(h.user, req, outcome, result, err);

@@ -26,6 +26,15 @@ void append_utf8(std::string &out, uint32_t cp) {
     }
 }
 
+// True when any byte of w is '"', '\\' or below 0x20 (SWAR: a byte is zero
+// after XOR with the pattern, or "below" 0x20).
+inline bool has_special_byte(uint64_t w) {
+    constexpr uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    auto has_zero = [&](uint64_t v) { return ((v - ones) & ~v & highs) != 0; };
+    bool below_space = ((w - 0x2020202020202020ULL) & ~w & highs) != 0;
+    return below_space || has_zero(w ^ (ones * '"')) || has_zero(w ^ (ones * '\\'));
+}
+
 int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -47,19 +56,6 @@ bool JsonCursor::fail(const char *what) {
         error_ = what;
         error_ += " at byte ";
         error_ += std::to_string(p_ - begin_);
-    }
-    return false;
-}
-
-void JsonCursor::skip_ws() {
-    while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
-}
-
-bool JsonCursor::consume(char c) {
-    skip_ws();
-    if (p_ < end_ && *p_ == c) {
-        ++p_;
-        return true;
     }
     return false;
 }
@@ -114,7 +110,14 @@ bool JsonCursor::read_string(std::string_view *out) {
     if (p_ >= end_ || *p_ != '"') return fail("expected string");
     ++p_;
     const char *start = p_;
-    // Fast path: no escapes, view straight into the frame.
+    // Fast path: no escapes, view straight into the frame. Eight bytes at a
+    // time: stop at the first '"', '\\' or control byte.
+    while (end_ - p_ >= 8) {
+        uint64_t w;
+        std::memcpy(&w, p_, 8);
+        if (has_special_byte(w)) break;
+        p_ += 8;
+    }
     while (p_ < end_) {
         unsigned char c = static_cast<unsigned char>(*p_);
         if (c == '"') {
@@ -173,8 +176,20 @@ bool JsonCursor::read_number(double *d, int64_t *i, bool *is_int) {
         if (p_ >= end_ || !(*p_ >= '0' && *p_ <= '9')) return fail("bad number");
         while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
     }
-    char buf[64];
     size_t n = size_t(p_ - start);
+    if (integral && n <= 18) {
+        // Integer fast path (token indexes): no strtod/strtoll, exact.
+        const char *q = start;
+        bool negative = *q == '-';
+        if (negative) ++q;
+        int64_t v = 0;
+        for (; q < p_; ++q) v = v * 10 + (*q - '0');
+        *i = negative ? -v : v;
+        *d = double(*i);
+        *is_int = true;
+        return true;
+    }
+    char buf[64];
     if (n >= sizeof buf) {
         // Absurdly long number: valid JSON, but of no use to us.
         *is_int = false;

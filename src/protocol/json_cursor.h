@@ -16,11 +16,21 @@ public:
     // `arena` receives decoded strings; it is cleared and reserved here.
     JsonCursor(std::string_view text, std::string &arena);
 
-    void skip_ws();
+    // Inline: called several times per member on the token hot path.
+    void skip_ws() {
+        while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
+    }
     bool at_end() { skip_ws(); return p_ == end_; }
     // Peeks the next non-space byte ('\0' at end).
     char peek() { skip_ws(); return p_ < end_ ? *p_ : '\0'; }
-    bool consume(char c);
+    bool consume(char c) {
+        skip_ws();
+        if (p_ < end_ && *p_ == c) {
+            ++p_;
+            return true;
+        }
+        return false;
+    }
 
     bool read_string(std::string_view *out);
     // Number: *is_int set when it has no fraction/exponent and fits int64.

@@ -3,6 +3,7 @@
 // handshake, `id` + `status` -> response, `status:"connected"` without `id` ->
 // welcome, anything else -> connection-level notice.
 #include <cstdio>
+#include <cstring>
 
 #include "dialect.h"
 #include "json_cursor.h"
@@ -10,6 +11,55 @@
 
 namespace realm::protocol {
 namespace {
+
+// Advances past a run of string bytes that need no decoding; returns the
+// position of the closing quote, or nullptr if the run has an escape, a
+// control byte or no end (the caller then falls back to the full decoder).
+const char *plain_string_end(const char *p, const char *end) {
+    for (; p < end; ++p) {
+        unsigned char c = static_cast<unsigned char>(*p);
+        if (c == '"') return p;
+        if (c == '\\' || c < 0x20) return nullptr;
+    }
+    return nullptr;
+}
+
+bool starts_with(const char *&p, const char *end, std::string_view lit) {
+    if (size_t(end - p) < lit.size() || std::memcmp(p, lit.data(), lit.size()) != 0) return false;
+    p += lit.size();
+    return true;
+}
+
+// The hot path: a token frame in the exact shape upstream and realm-server
+// emit, {"id":"…","status":"streaming","data":{"index":N,"is_final":B,"text":"…"}},
+// with no escapes. Anything else returns false and takes the full decoder.
+bool decode_token_fast(std::string_view frame, InboundFrame &f) {
+    const char *p = frame.data(), *end = p + frame.size();
+    if (!starts_with(p, end, "{\"id\":\"")) return false;
+    const char *id = p;
+    p = plain_string_end(p, end);
+    if (!p) return false;
+    f.id = std::string_view(id, size_t(p - id));
+    if (!starts_with(p, end, "\",\"status\":\"streaming\",\"data\":{\"index\":")) return false;
+    int64_t index = 0;
+    const char *digits = p;
+    while (p < end && *p >= '0' && *p <= '9' && p - digits < 18) index = index * 10 + (*p++ - '0');
+    if (p == digits || (*digits == '0' && p - digits > 1)) return false;
+    if (!starts_with(p, end, ",\"is_final\":")) return false;
+    if (starts_with(p, end, "true")) f.is_final = true;
+    else if (!starts_with(p, end, "false")) return false;
+    if (!starts_with(p, end, ",\"text\":\"")) return false;
+    const char *text = p;
+    p = plain_string_end(p, end);
+    if (!p) return false;
+    f.text = std::string_view(text, size_t(p - text));
+    if (!starts_with(p, end, "\"}}") || p != end) return false;
+    f.index = index;
+    f.has_id = true;
+    f.has_text = true;
+    f.kind = FrameKind::Token;
+    return true;
+}
 
 void append_number(std::string &out, double v) {
     char buf[32];
@@ -178,6 +228,8 @@ void RealmDialect::decode(std::string_view frame, InboundFrame &f) {
     f.extensions.clear();
     f.has_extensions = false;
     f.problem.clear();
+    if (decode_token_fast(frame, f)) return;
+    f.is_final = false;
 
     JsonCursor c(frame, arena_);
     std::string_view status, type, auth_error;

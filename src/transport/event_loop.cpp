@@ -4,9 +4,13 @@
 #include <openssl/crypto.h>
 #include <openssl/ssl.h>
 
+#include <sched.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+
+#include "timer.h"
 
 #include "ws_connection.h"
 
@@ -90,6 +94,9 @@ void EventLoop::run() {
     info.protocols = kProtocols;
     info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     info.fd_limit_per_thread = 1024;  // fd tables sized by ulimit otherwise
+    // lws 4.1 clients read the socket in pt_serv_buf_size chunks (not
+    // rx_buffer_size): 64 KiB reads mean fewer passes and bigger batches.
+    info.pt_serv_buf_size = 65536;
     info.retry_and_idle_policy = &kNoIdlePolicy;
     info.gid = -1;
     info.uid = -1;
@@ -119,6 +126,10 @@ void EventLoop::run() {
             work.swap(after_pass_);
             for (auto &fn : work) fn();
         }
+        if (spin_requested_) {
+            spin_requested_ = false;
+            spin_for_posted_work();
+        }
     }
     {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -137,9 +148,44 @@ void EventLoop::drain_posted() {
             std::lock_guard<std::mutex> lock(mutex_);
             if (posted_.empty()) return;
             batch.swap(posted_);
+            has_posted_.store(false, std::memory_order_relaxed);
         }
         for (auto &fn : batch) fn();
     }
+}
+
+void EventLoop::spin_for_posted_work() {
+    // Bounded: 20 us of watching, yielding the core now and then so that a
+    // caller pinned to the same core can run and post its next request.
+    constexpr int64_t kSpinUs = 20;
+    // Self-limiting: after 8 spins in a row that found nothing (callers that
+    // do not answer a completion with a new request right away), only every
+    // 64th completion spins, to notice when the pattern changes.
+    if (fruitless_spins_ >= 8 && (++skipped_spins_ % 64) != 0) return;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!posted_.empty()) return;  // the next pass drains it
+        spinning_ = true;
+    }
+    int64_t deadline = monotonic_us() + kSpinUs;
+    for (unsigned i = 1; !has_posted_.load(std::memory_order_acquire); ++i) {
+        if (i % 64 == 0) {
+            if (monotonic_us() >= deadline) break;
+            sched_yield();
+        }
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+    }
+    bool found = has_posted_.load(std::memory_order_acquire);
+    fruitless_spins_ = found ? 0 : fruitless_spins_ + 1;
+    {
+        // Under the mutex: post() either saw spinning_ (and skipped the
+        // wake-up, so its work is drained right here) or sees it cleared.
+        std::lock_guard<std::mutex> lock(mutex_);
+        spinning_ = false;
+    }
+    drain_posted();
 }
 
 bool EventLoop::post(std::function<void()> fn) {
@@ -147,9 +193,11 @@ bool EventLoop::post(std::function<void()> fn) {
     if (!accepting_) return false;
     bool was_empty = posted_.empty();
     posted_.push_back(std::move(fn));
+    has_posted_.store(true, std::memory_order_release);
     // lws_cancel_service touches the context: only while accepting_ (checked
-    // under the same mutex the loop takes before destroying it).
-    if (was_empty && !in_loop_thread()) lws_cancel_service(context_);
+    // under the same mutex the loop takes before destroying it). A spinning
+    // loop needs no wake-up.
+    if (was_empty && !spinning_ && !in_loop_thread()) lws_cancel_service(context_);
     return true;
 }
 

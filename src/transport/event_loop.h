@@ -55,11 +55,18 @@ public:
 
     lws_context *context() const { return context_; }
 
+    // Loop thread: after this pass, watch briefly for new posted work before
+    // sleeping in poll(). Called when a request ends: the caller's next
+    // request usually follows within microseconds, and catching it here saves
+    // two thread wake-ups per round trip (see docs/BENCHMARKS.md).
+    void expect_work_soon() { spin_requested_ = true; }
+
 private:
     EventLoop() = default;
     bool start(std::string *error);
     void run();
     void drain_posted();
+    void spin_for_posted_work();
     static void stop_at_exit();
 
     lws_context *context_ = nullptr;
@@ -69,6 +76,11 @@ private:
     std::mutex mutex_;               // guards posted_, accepting_
     std::deque<std::function<void()>> posted_;
     bool accepting_ = false;         // false once stopping: lws_cancel_service is then unsafe
+    bool spinning_ = false;          // the loop is watching posted_ without sleeping
+    std::atomic<bool> has_posted_{false};
+    bool spin_requested_ = false;    // loop thread only
+    unsigned fruitless_spins_ = 0;   // consecutive spins that found no work
+    unsigned skipped_spins_ = 0;
     std::atomic<bool> stop_{false};
     std::atomic<bool> exiting_{false};  // process exit: leave the context alone
 

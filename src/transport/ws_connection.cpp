@@ -163,9 +163,11 @@ int WsConnection::on_writable() {
         return -1;
     }
     if (ping_pending_) {
-        unsigned char buf[LWS_PRE + 4];
+        unsigned char buf[LWS_PRE + 2];
+        buf[LWS_PRE] = 'k';
+        buf[LWS_PRE + 1] = 'a';
         ping_pending_ = false;
-        if (lws_write(wsi_, buf + LWS_PRE, 0, LWS_WRITE_PING) < 0) return -1;
+        if (lws_write(wsi_, buf + LWS_PRE, 2, LWS_WRITE_PING) < 0) return -1;
     }
     for (int n = 0; !out_.empty() && n < kMaxWritesPerCallback; ++n) {
         std::string &f = out_.front();
@@ -173,7 +175,8 @@ int WsConnection::on_writable() {
         auto *p = reinterpret_cast<unsigned char *>(&f[0]) + LWS_PRE;
         if (lws_write(wsi_, p, len, LWS_WRITE_TEXT) < static_cast<int>(len)) return -1;
         out_.pop_front();
-        if (lws_send_pipe_choked(wsi_)) break;
+        // Each choke check is a poll(); skip it when nothing is left to send.
+        if (!out_.empty() && lws_send_pipe_choked(wsi_)) break;
     }
     if (!out_.empty()) {
         lws_callback_on_writable(wsi_);

@@ -234,6 +234,40 @@ TEST(CodecDialect, ExtensionFramesDecode) {
     EXPECT_EQ(f.text, "caf\xc3\xa9 \xf0\x9f\x98\x80\n");
 }
 
+// The token fast path must agree with the full decoder: frames that almost
+// have the canonical shape fall back and still decode right.
+TEST(CodecDialect, TokenFastPathAndItsFallbacks) {
+    auto dialect = realm::protocol::make_realm_dialect();
+    InboundFrame f;
+    struct Case {
+        const char *frame;
+        FrameKind kind;
+        const char *text;
+        int64_t index;
+        bool final;
+    } cases[] = {
+        {R"({"id":"r1","status":"streaming","data":{"index":12,"is_final":true,"text":"Paris. "}})", FrameKind::Token, "Paris. ", 12, true},
+        {R"({"id":"r1","status":"streaming","data":{"index":0,"is_final":false,"text":"a\"b"}})", FrameKind::Token, "a\"b", 0, false},
+        {R"({"id":"r1","status":"streaming","data":{"text":"x","index":3,"is_final":false}})", FrameKind::Token, "x", 3, false},
+        {R"({"id":"r1","status":"streaming","data":{"index":1,"is_final":false,"text":"y","logprob":-1}})", FrameKind::Token, "y", 1, false},
+        {R"({"id":"r1", "status":"streaming","data":{"index":4,"is_final":false,"text":"sp"}})", FrameKind::Token, "sp", 4, false},
+        {R"({"id":"r1","status":"streaming","data":{"index":007,"is_final":false,"text":"z"}})", FrameKind::Invalid, "", -1, false},
+        {R"({"id":"r1","status":"streaming","data":{"index":1,"is_final":maybe,"text":"z"}})", FrameKind::Invalid, "", -1, false},
+        {R"({"id":"r1","status":"streaming","data":{"index":1,"is_final":false,"text":"z"}}x)", FrameKind::Invalid, "", -1, false},
+        {R"({"id":"r\u0031","status":"streaming","data":{"index":2,"is_final":false,"text":"e"}})", FrameKind::Token, "e", 2, false},
+    };
+    for (const auto &c : cases) {
+        SCOPED_TRACE(c.frame);
+        dialect->decode(c.frame, f);
+        ASSERT_EQ(f.kind, c.kind);
+        if (c.kind != FrameKind::Token) continue;
+        EXPECT_EQ(f.id, "r1");
+        EXPECT_EQ(f.text, c.text);
+        EXPECT_EQ(f.index, c.index);
+        EXPECT_EQ(f.is_final, c.final);
+    }
+}
+
 TEST(CodecDialect, WrongTypesAreInvalidButKeepTheId) {
     auto dialect = realm::protocol::make_realm_dialect();
     InboundFrame f;

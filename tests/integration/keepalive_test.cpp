@@ -1,0 +1,66 @@
+// Keepalive pings and large-message reassembly.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+
+#include "client_helpers.h"
+#include "server_process.h"
+
+namespace realm::test {
+namespace {
+
+TEST(Keepalive, IdleConnectionStaysUpWhilePongsArrive) {
+    ServerProcess server;
+    ASSERT_TRUE(server.start({}));
+    auto c = make_client(server.url(), [](realm_options_t *o) { realm_options_set_ping_interval_ms(o, 50); });
+    Events ev;
+    ev.attach(c.get());
+    ASSERT_EQ(connect(c.get()), REALM_OK);
+    // Several ping intervals with no traffic but pongs: no disconnect.
+    EXPECT_FALSE(ev.wait_for(REALM_EVENT_DISCONNECTED, 1, 400)) << (ev.errors.empty() ? "" : ev.errors[0]) << " close " << (ev.close_codes.empty() ? 0 : ev.close_codes[0]);
+    EXPECT_EQ(realm_client_state(c.get()), REALM_STATE_CONNECTED);
+}
+
+TEST(Keepalive, FrozenServerIsDetectedAsDead) {
+    ServerProcess server;
+    ASSERT_TRUE(server.start({}));
+    auto c = make_client(server.url(), [](realm_options_t *o) {
+        realm_options_set_ping_interval_ms(o, 100);
+        realm_options_set_reconnect(o, 0);
+    });
+    Events ev;
+    ev.attach(c.get());
+    ASSERT_EQ(connect(c.get()), REALM_OK);
+    // SIGSTOP keeps the TCP connection open but nothing answers any more.
+    ASSERT_EQ(kill(server.pid(), SIGSTOP), 0);
+    auto start = std::chrono::steady_clock::now();
+    bool dead = ev.wait_for(REALM_EVENT_DISCONNECTED, 1, 5000);
+    auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    kill(server.pid(), SIGCONT);
+    ASSERT_TRUE(dead) << "a frozen server was never detected";
+    EXPECT_GE(took.count(), 90);  // a ping, then one interval without an answer
+    ASSERT_FALSE(ev.errors.empty());
+    EXPECT_NE(ev.errors.back().find("no pong"), std::string::npos) << ev.errors.back();
+}
+
+TEST(Reassembly, LargeTokenSpanningManyReadsArrivesWhole) {
+    ServerProcess server;
+    ASSERT_TRUE(server.start({"--enable-faults"}));
+    auto c = make_client(server.url());
+    ASSERT_EQ(connect(c.get()), REALM_OK);
+    Outcome o;
+    // The "oversized" fault sends one 300 kB token frame: well under the
+    // client's 16 MiB default, so it must arrive intact after reassembly of
+    // the many socket reads it spans.
+    ASSERT_EQ(generate(c.get(), o, "Big", 5, true, R"({"fault":{"type":"oversized","after":1,"bytes":300000}})"),
+              REALM_OK);
+    ASSERT_TRUE(o.wait());
+    ASSERT_EQ(o.outcome, REALM_OUTCOME_COMPLETE) << o.message;
+    size_t biggest = 0;
+    for (auto &t : o.tokens) biggest = std::max(biggest, t.size());
+    EXPECT_GE(biggest, 300000u);
+}
+
+}  // namespace
+}  // namespace realm::test
