@@ -92,7 +92,8 @@ void EventLoop::run() {
     std::memset(&info, 0, sizeof info);
     info.port = CONTEXT_PORT_NO_LISTEN;
     info.protocols = kProtocols;
-    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    // OpenSSL is initialised once here; vhosts are explicit (see vhost_for).
+    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
     info.fd_limit_per_thread = 1024;  // fd tables sized by ulimit otherwise
     // lws 4.1 clients read the socket in pt_serv_buf_size chunks (not
     // rx_buffer_size): 64 KiB reads mean fewer passes and bigger batches.
@@ -101,6 +102,19 @@ void EventLoop::run() {
     info.gid = -1;
     info.uid = -1;
     context_ = lws_create_context(&info);
+    if (context_) {
+        lws_context_creation_info vinfo;
+        std::memset(&vinfo, 0, sizeof vinfo);
+        vinfo.port = CONTEXT_PORT_NO_LISTEN;
+        vinfo.protocols = kProtocols;
+        vinfo.vhost_name = "realm-plain";
+        vinfo.retry_and_idle_policy = &kNoIdlePolicy;
+        plain_vhost_ = lws_create_vhost(context_, &vinfo);
+        if (!plain_vhost_) {
+            lws_context_destroy(context_);
+            context_ = nullptr;
+        }
+    }
     {
         std::lock_guard<std::mutex> lock(start_mutex_);
         if (!context_) start_error_ = "could not create the libwebsockets context";
@@ -201,32 +215,34 @@ bool EventLoop::post(std::function<void()> fn) {
     return true;
 }
 
-lws_vhost *EventLoop::vhost_for_ca(const std::string &ca_file, std::string *error) {
-    if (ca_file.empty()) return lws_get_vhost_by_name(context_, "default");
-    auto it = ca_vhosts_.find(ca_file);
-    if (it != ca_vhosts_.end()) return it->second;
-    // lws only logs a bad CA path; check it ourselves for a clear error.
-    if (FILE *f = std::fopen(ca_file.c_str(), "rb")) {
-        std::fclose(f);
-    } else {
-        if (error) *error = "cannot read TLS CA file '" + ca_file + "'";
-        return nullptr;
+lws_vhost *EventLoop::vhost_for(bool tls, const std::string &ca_file, std::string *error) {
+    if (!tls) return plain_vhost_;
+    auto it = tls_vhosts_.find(ca_file);
+    if (it != tls_vhosts_.end()) return it->second;
+    if (!ca_file.empty()) {
+        // lws only logs a bad CA path; check it ourselves for a clear error.
+        if (FILE *f = std::fopen(ca_file.c_str(), "rb")) {
+            std::fclose(f);
+        } else {
+            if (error) *error = "cannot read TLS CA file '" + ca_file + "'";
+            return nullptr;
+        }
     }
-    std::string name = "realm-ca-" + std::to_string(++vhost_seq_);
+    std::string name = "realm-tls-" + std::to_string(++vhost_seq_);
     lws_context_creation_info info;
     std::memset(&info, 0, sizeof info);
     info.port = CONTEXT_PORT_NO_LISTEN;
     info.protocols = kProtocols;
-    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;  // gives the vhost a client SSL_CTX
     info.vhost_name = name.c_str();
-    info.client_ssl_ca_filepath = ca_file.c_str();
+    info.client_ssl_ca_filepath = ca_file.empty() ? nullptr : ca_file.c_str();
     info.retry_and_idle_policy = &kNoIdlePolicy;
     lws_vhost *vh = lws_create_vhost(context_, &info);
     if (!vh) {
-        if (error) *error = "cannot load TLS CA file '" + ca_file + "'";
+        if (error) *error = ca_file.empty() ? "cannot set up TLS" : "cannot load TLS CA file '" + ca_file + "'";
         return nullptr;
     }
-    ca_vhosts_.emplace(ca_file, vh);
+    tls_vhosts_.emplace(ca_file, vh);
     return vh;
 }
 

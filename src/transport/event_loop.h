@@ -48,10 +48,11 @@ public:
     // batch per request.
     void after_pass(std::function<void()> fn) { after_pass_.push_back(std::move(fn)); }
 
-    // Loop thread: the vhost that trusts `ca_file` in addition to the system
-    // CAs ("" = the default vhost). Created on first use; nullptr + *error if
-    // the CA file cannot be loaded.
-    lws_vhost *vhost_for_ca(const std::string &ca_file, std::string *error);
+    // Loop thread: the vhost for a connection. Plain ws:// shares one vhost
+    // without TLS state; wss:// vhosts (system CAs, plus `ca_file` if given)
+    // are created on first use, so a process that never uses TLS never loads
+    // the CA store (~4 MiB). nullptr + *error if a CA file cannot be loaded.
+    lws_vhost *vhost_for(bool tls, const std::string &ca_file, std::string *error);
 
     lws_context *context() const { return context_; }
 
@@ -85,7 +86,8 @@ private:
     std::atomic<bool> exiting_{false};  // process exit: leave the context alone
 
     std::vector<std::function<void()>> after_pass_;
-    std::unordered_map<std::string, lws_vhost *> ca_vhosts_;
+    lws_vhost *plain_vhost_ = nullptr;
+    std::unordered_map<std::string, lws_vhost *> tls_vhosts_;  // by CA file ("" = system CAs)
     unsigned vhost_seq_ = 0;
 
     // Start-up handshake between acquire() and the loop thread.

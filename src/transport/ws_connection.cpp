@@ -27,7 +27,7 @@ constexpr int kMaxWritesPerCallback = 64;
 
 WsConnection *WsConnection::open(EventLoop &loop, const ConnectSpec &spec, Handler *handler,
                                  std::string *error) {
-    lws_vhost *vhost = loop.vhost_for_ca(spec.ca_file, error);
+    lws_vhost *vhost = loop.vhost_for(spec.tls, spec.ca_file, error);
     if (!vhost) return nullptr;
 
     auto *conn = new WsConnection(loop, handler, spec.max_message_size);
