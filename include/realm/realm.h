@@ -426,7 +426,9 @@ REALM_API void realm_client_destroy(realm_client_t *client);
 
 /**
  * Sets the connection event callback (replacing any previous one). Call before
- * connect for the first events to be seen. Pass NULL to remove.
+ * connect for the first events to be seen. Pass NULL to remove. When this
+ * returns, the previous callback is not running and will not be called again
+ * (it waits for a call in progress; a callback may replace itself).
  */
 REALM_API realm_status_t realm_client_set_event_callback(realm_client_t *client,
                                                          realm_client_event_cb cb, void *user);

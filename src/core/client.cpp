@@ -102,6 +102,7 @@ void ClientCore::destroy() {
         closed_ = true;
     }
     {
+        std::lock_guard<std::recursive_mutex> running(event_cb_mutex_);
         std::lock_guard<std::mutex> lock(info_mutex_);
         event_cb_ = nullptr;
         event_queue_ = nullptr;
@@ -132,12 +133,14 @@ void ClientCore::destroy() {
 }
 
 void ClientCore::set_event_callback(realm_client_event_cb cb, void *user) {
+    std::lock_guard<std::recursive_mutex> running(event_cb_mutex_);
     std::lock_guard<std::mutex> lock(info_mutex_);
     event_cb_ = cb;
     event_user_ = user;
 }
 
 void ClientCore::set_event_queue(realm_queue_t *q, void *user) {
+    std::lock_guard<std::recursive_mutex> running(event_cb_mutex_);
     std::lock_guard<std::mutex> lock(info_mutex_);
     event_queue_ = q;
     event_queue_user_ = user;
@@ -352,6 +355,7 @@ void ClientCore::finish_connect_waiters(realm_status_t status, const Error *err)
 }
 
 void ClientCore::emit(const realm_client_event_t &ev) {
+    std::lock_guard<std::recursive_mutex> running(event_cb_mutex_);
     realm_client_event_cb cb;
     void *user;
     realm_queue_t *q;

@@ -116,6 +116,10 @@ private:
     std::atomic<uint32_t> queued_{0};          // accepted, not yet written
     std::mutex submit_mutex_;                  // orders submits against destroy
     bool closed_ = false;                      // guarded by submit_mutex_
+    // Held while a client event callback runs, and by the setters, so that
+    // once a setter returns the previous callback is no longer running.
+    // Recursive: a callback may replace itself.
+    std::recursive_mutex event_cb_mutex_;
     mutable std::mutex info_mutex_;            // guards the fields below
     std::string tenant_in_effect_;
     std::string server_version_;

@@ -30,12 +30,12 @@ TEST(Auth, SuccessAdoptsTheKeysTenant) {
 }
 
 TEST(Auth, BadOrDisabledKeyFailsWithoutReconnecting) {
+    Events ev;  // outlives the client
     ServerProcess server;
     ASSERT_TRUE(server.start({"--api-keys", write_api_keys_file()}));
     for (const char *key : {"sk_nope", "sk_disabled"}) {
         auto c = client_with_key(server, key);
-        Events ev;
-        ev.attach(c.get());
+            ev.attach(c.get());
         std::string msg;
         realm_status_t st;
         EXPECT_EQ(connect(c.get(), &msg, &st), REALM_ERR_UNAUTHORIZED) << msg;

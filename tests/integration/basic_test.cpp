@@ -20,10 +20,10 @@ std::string canned_word(size_t i, const std::string &first_prompt_word) {
 }
 
 TEST(Basic, ConnectsAndReportsServerInfo) {
+    Events ev;  // outlives the client
     ServerProcess server;
     ASSERT_TRUE(server.start({}));
     auto c = make_client(server.url());
-    Events ev;
     ev.attach(c.get());
     ASSERT_EQ(connect(c.get()), REALM_OK);
     EXPECT_EQ(realm_client_state(c.get()), REALM_STATE_CONNECTED);

@@ -31,10 +31,10 @@ TEST(Cancel, ServerSideWhenTheServerSupportsIt) {
 }
 
 TEST(Cancel, LocallyAgainstAServerWithoutCancel) {
+    Events ev;  // outlives the client
     ServerProcess server;
     ASSERT_TRUE(server.start({"--compat", "upstream", "--token-delay-ms", "2"}));
     auto c = make_client(server.url());
-    Events ev;
     ev.attach(c.get());
     ASSERT_EQ(connect(c.get()), REALM_OK);
     Outcome o;
@@ -52,7 +52,7 @@ TEST(Cancel, LocallyAgainstAServerWithoutCancel) {
     ASSERT_EQ(health(c.get(), next), REALM_OK);
     ASSERT_TRUE(next.wait());
     EXPECT_EQ(next.outcome, REALM_OUTCOME_COMPLETE);
-    EXPECT_EQ(ev.count(REALM_EVENT_ERROR), 0) << (ev.errors.empty() ? "" : ev.errors[0]);
+    EXPECT_EQ(ev.count(REALM_EVENT_ERROR), 0) << (ev.errors().empty() ? "" : ev.errors()[0]);
 }
 
 TEST(Cancel, QueuedRequestWhileConnecting) {

@@ -94,6 +94,16 @@ std::string Outcome::joined() const {
 
 void Events::attach(realm_client_t *c) { realm_client_set_event_callback(c, &Events::on_event, this); }
 
+std::vector<int> Events::close_codes() {
+    std::lock_guard<std::mutex> lock(m_);
+    return close_codes_;
+}
+
+std::vector<std::string> Events::errors() {
+    std::lock_guard<std::mutex> lock(m_);
+    return errors_;
+}
+
 void Events::on_event(void *user, realm_client_t *, const realm_client_event_t *ev) {
     auto *self = static_cast<Events *>(user);
     std::lock_guard<std::mutex> lock(self->m_);
@@ -103,8 +113,8 @@ void Events::on_event(void *user, realm_client_t *, const realm_client_event_t *
     copy.server_version = nullptr;
     copy.error = nullptr;
     self->events_.push_back(copy);
-    if (ev->type == REALM_EVENT_DISCONNECTED) self->close_codes.push_back(ev->close_code);
-    if (ev->error) self->errors.push_back(realm_error_message(ev->error));
+    if (ev->type == REALM_EVENT_DISCONNECTED) self->close_codes_.push_back(ev->close_code);
+    if (ev->error) self->errors_.push_back(realm_error_message(ev->error));
     self->cv_.notify_all();
 }
 
@@ -122,11 +132,6 @@ bool Events::wait_for(realm_client_event_type_t type, int count, int timeout_ms)
         for (auto &e : events_) n += e.type == type;
         return n >= count;
     });
-}
-
-std::vector<realm_client_event_t> Events::copy() {
-    std::lock_guard<std::mutex> lock(m_);
-    return events_;
 }
 
 realm_status_t generate(realm_client_t *c, Outcome &o, const std::string &prompt, int64_t max_tokens, bool stream,

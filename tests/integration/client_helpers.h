@@ -77,21 +77,23 @@ private:
     std::atomic<int> terminals_{0};
 };
 
-// Client events, recorded.
+// Client events, recorded. Declare it before the client it records: it must
+// outlive the client (no callback runs after realm_client_destroy returns).
 class Events {
 public:
     void attach(realm_client_t *c);
     bool wait_for(realm_client_event_type_t type, int count = 1, int timeout_ms = 10000);
     int count(realm_client_event_type_t type);
-    std::vector<realm_client_event_t> copy();
-    std::vector<int> close_codes;
-    std::vector<std::string> errors;
+    std::vector<int> close_codes();
+    std::vector<std::string> errors();
 
 private:
     static void on_event(void *user, realm_client_t *, const realm_client_event_t *ev);
     std::mutex m_;
     std::condition_variable cv_;
     std::vector<realm_client_event_t> events_;
+    std::vector<int> close_codes_;
+    std::vector<std::string> errors_;
 };
 
 // Starts a generate with the given params and returns the request status.

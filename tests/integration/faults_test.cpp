@@ -90,8 +90,8 @@ TEST_F(Faults, UnknownIdIsReportedAndTheStreamGoesOn) {
     EXPECT_EQ(o.outcome, REALM_OUTCOME_COMPLETE) << o.message;
     EXPECT_EQ(o.tokens.size(), 20u);
     EXPECT_TRUE(events.wait_for(REALM_EVENT_ERROR));
-    ASSERT_FALSE(events.errors.empty());
-    EXPECT_NE(events.errors[0].find("unknown request id"), std::string::npos) << events.errors[0];
+    ASSERT_FALSE(events.errors().empty());
+    EXPECT_NE(events.errors()[0].find("unknown request id"), std::string::npos) << events.errors()[0];
 }
 
 TEST_F(Faults, OversizedFrameClosesWith1009) {
@@ -110,7 +110,7 @@ TEST_F(Faults, CloseWithCodeIsReported) {
     EXPECT_EQ(o.close_code, 4001);
     EXPECT_NE(o.message.find("maintenance"), std::string::npos) << o.message;
     ASSERT_TRUE(events.wait_for(REALM_EVENT_DISCONNECTED));
-    EXPECT_EQ(events.close_codes.at(0), 4001);
+    EXPECT_EQ(events.close_codes().at(0), 4001);
 }
 
 TEST_F(Faults, BackendErrorIsTerminal) {
@@ -148,13 +148,13 @@ TEST_F(Faults, NoWelcomeTimesOut) {
 }
 
 TEST_F(Faults, CloseRightAfterWelcome) {
+    Events ev;  // outlives the client
     auto c = make_client(server.url("/?fault=close_after_welcome&code=4002"),
                          [](realm_options_t *o) { realm_options_set_reconnect(o, 0); });
-    Events ev;
     ev.attach(c.get());
     EXPECT_EQ(connect(c.get()), REALM_OK);
     ASSERT_TRUE(ev.wait_for(REALM_EVENT_DISCONNECTED));
-    EXPECT_EQ(ev.close_codes.at(0), 4002);
+    EXPECT_EQ(ev.close_codes().at(0), 4002);
 }
 
 TEST_F(Faults, FaultsAreRefusedWithoutTheFlag) {

@@ -9,10 +9,10 @@ namespace realm::test {
 namespace {
 
 TEST(Resilience, ServerKilledMidStreamEndsEveryRequestOnce) {
+    Events ev;  // outlives the client
     ServerProcess server;
     ASSERT_TRUE(server.start({}));
     auto c = make_client(server.url(), [](realm_options_t *o) { realm_options_set_reconnect(o, 0); });
-    Events ev;
     ev.attach(c.get());
     ASSERT_EQ(connect(c.get()), REALM_OK);
     std::vector<std::unique_ptr<Outcome>> streams;
@@ -43,11 +43,12 @@ TEST(Resilience, ServerKilledMidStreamEndsEveryRequestOnce) {
         EXPECT_EQ(s->status, REALM_ERR_CONNECTION_LOST) << s->message;
     }
     ASSERT_TRUE(ev.wait_for(REALM_EVENT_DISCONNECTED));
-    EXPECT_EQ(ev.close_codes.at(0), 1006);
+    EXPECT_EQ(ev.close_codes().at(0), 1006);
     EXPECT_EQ(realm_client_state(c.get()), REALM_STATE_DISCONNECTED);
 }
 
 TEST(Resilience, ReconnectsAfterAServerRestart) {
+    Events ev;  // outlives the client
     ServerProcess server;
     ASSERT_TRUE(server.start({}));
     int port = server.port();
@@ -56,7 +57,6 @@ TEST(Resilience, ReconnectsAfterAServerRestart) {
         realm_options_set_backoff_cap_ms(o, 200);
         realm_options_set_backoff_max_attempts(o, 0);  // keep trying
     });
-    Events ev;
     ev.attach(c.get());
     ASSERT_EQ(connect(c.get()), REALM_OK);
     Outcome inflight;
@@ -79,6 +79,7 @@ TEST(Resilience, ReconnectsAfterAServerRestart) {
 }
 
 TEST(Resilience, GivesUpAfterMaxAttempts) {
+    Events ev;  // outlives the client
     ServerProcess server;
     ASSERT_TRUE(server.start({}));
     auto c = make_client(server.url(), [](realm_options_t *o) {
@@ -86,7 +87,6 @@ TEST(Resilience, GivesUpAfterMaxAttempts) {
         realm_options_set_backoff_cap_ms(o, 20);
         realm_options_set_backoff_max_attempts(o, 3);
     });
-    Events ev;
     ev.attach(c.get());
     ASSERT_EQ(connect(c.get()), REALM_OK);
     server.kill_hard();
@@ -114,10 +114,10 @@ TEST(Resilience, DestroyWithRequestsInFlightCancelsEachOnce) {
 }
 
 TEST(Resilience, DisconnectCancelsAndTheClientCanConnectAgain) {
+    Events ev;  // outlives the client
     ServerProcess server;
     ASSERT_TRUE(server.start({}));
     auto c = make_client(server.url());
-    Events ev;
     ev.attach(c.get());
     ASSERT_EQ(connect(c.get()), REALM_OK);
     Outcome o;

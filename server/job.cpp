@@ -1,0 +1,136 @@
+#include "job.h"
+
+#include "protocol/realm_wire.h"
+#include "protocol/server_frames.h"
+
+namespace realm::server {
+
+Job::Job(JobSpec spec, uint64_t now_ns) : spec_(std::move(spec)), due_ns_(now_ns) {
+    id_json_ = frames::json_string(spec_.id);
+    for (const auto &w : spec_.words) words_json_.push_back(frames::json_string(w));
+    if (words_json_.empty()) words_json_.push_back("\"\"");
+}
+
+StepResult Job::step(FrameBatch &out, uint64_t now_ns) {
+    while (next_fault_ < spec_.faults.size() && spec_.faults[next_fault_].after == emitted_) {
+        StepResult r;
+        if (fire_fault(spec_.faults[next_fault_++], out, now_ns, &r)) return r;
+    }
+    if (emitted_ < spec_.tokens) {
+        if (spec_.delay_ns && due_ns_ > now_ns + TimerQueue::kSlackNs) {
+            wake_at_ = due_ns_;
+            return StepResult::Wait;
+        }
+        write_token(out);
+        ++emitted_;
+        if (spec_.delay_ns) {
+            // Fixed schedule (no drift), but never more than one period of
+            // catch-up burst after a hiccup.
+            due_ns_ += spec_.delay_ns;
+            if (due_ns_ + spec_.delay_ns < now_ns) due_ns_ = now_ns + spec_.delay_ns;
+        }
+        if (emitted_ < spec_.tokens) {
+            if (spec_.delay_ns && due_ns_ > now_ns + TimerQueue::kSlackNs) {
+                wake_at_ = due_ns_;
+                return StepResult::Wait;
+            }
+            return StepResult::Again;
+        }
+        // A fault placed right after the last token goes before the terminal.
+        if (next_fault_ < spec_.faults.size() && spec_.faults[next_fault_].after == emitted_)
+            return StepResult::Again;
+    }
+    write_terminal(out);
+    return StepResult::Done;
+}
+
+bool Job::fire_fault(const Fault &f, FrameBatch &out, uint64_t now_ns, StepResult *result) {
+    std::string &p = out.scratch();
+    p.clear();
+    switch (f.type) {
+        case FaultType::Drop:
+            *result = StepResult::Drop;
+            return true;
+        case FaultType::Close:
+            close_code_ = f.code;
+            close_reason_ = f.reason;
+            *result = StepResult::Close;
+            return true;
+        case FaultType::Stall:
+            due_ns_ = now_ns + f.ms * 1000000ULL;
+            wake_at_ = due_ns_;
+            *result = StepResult::Wait;
+            return true;
+        case FaultType::Malformed:
+            p = R"({"id":)" + id_json_ + R"(,"status":"stream)";
+            out.add(kOpText, p);
+            return false;
+        case FaultType::InvalidUtf8:
+            p = R"({"id":)" + id_json_ + R"(,"status":"streaming","data":{"index":)";
+            frames::append_uint(p, emitted_);
+            p += ",\"is_final\":false,\"text\":\"\xC3\x28\xFF\xFE\"}}";
+            out.add(kOpText, p);
+            return false;
+        case FaultType::Oversized:
+            oversize_next_ = f.bytes;
+            return false;
+        case FaultType::BackendError:
+            if (spec_.terminal_always)
+                out.add(kOpText, frames::error(id_json_, wire::kBackendError, "Backend failed"));
+            *result = StepResult::Done;
+            return true;
+        case FaultType::UnknownId:
+            frames::append_token(p, frames::json_string(spec_.id + "#never-sent"), 0, false, "\"ghost \"");
+            out.add(kOpText, p);
+            return false;
+        case FaultType::WrongTypes:
+            p = R"({"id":)" + id_json_ + R"(,"status":"streaming","data":{"text":42,"index":)";
+            frames::append_uint(p, emitted_);
+            p += R"(,"is_final":false}})";
+            out.add(kOpText, p);
+            return false;
+        case FaultType::Binary:
+            out.add(kOpBinary, std::string_view("\x00\x01\x02\xff", 4));
+            return false;
+    }
+    return false;
+}
+
+void Job::write_token(FrameBatch &out) {
+    std::string &p = out.scratch();
+    p.clear();
+    bool is_final = emitted_ + 1 == spec_.tokens;
+    if (oversize_next_) {
+        std::string text(oversize_next_, 'x');
+        oversize_next_ = 0;
+        frames::append_token(p, id_json_, emitted_, is_final, frames::json_string(text));
+    } else if (spec_.stamp) {
+        char text[32];
+        size_t n = 0;
+        text[n++] = '"';
+        std::string digits;
+        frames::append_uint(digits, monotonic_ns() / 1000);  // fresh: the send time
+        for (char c : digits) text[n++] = c;
+        text[n++] = ' ';
+        text[n++] = '"';
+        frames::append_token(p, id_json_, emitted_, is_final, std::string_view(text, n));
+    } else {
+        frames::append_token(p, id_json_, emitted_, is_final, words_json_[emitted_ % words_json_.size()]);
+    }
+    out.add(kOpText, p);
+}
+
+void Job::write_terminal(FrameBatch &out) {
+    switch (spec_.end) {
+        case JobEnd::StreamComplete:
+            out.add(kOpText, frames::stream_complete(id_json_, emitted_));
+            break;
+        case JobEnd::Result:
+            out.add(kOpText, frames::complete(id_json_, spec_.result_json));
+            break;
+        case JobEnd::Silent:
+            break;
+    }
+}
+
+}  // namespace realm::server

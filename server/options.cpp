@@ -1,0 +1,167 @@
+#include "options.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+namespace realm::server {
+
+const char *usage_text() {
+    return "usage: realm-server [options]\n"
+           "  --host ADDR              bind address [127.0.0.1]\n"
+           "  --port N                 TCP port, 0 = ephemeral [8080]; the first stdout line is the port\n"
+           "  --compat upstream        upstream behaviour (simulated dispatcher), extensions off\n"
+           "  --compat upstream-cli    upstream `realm serve` behaviour, extensions off\n"
+           "  --api-keys FILE          enable auth with this key store (JSON array of key records)\n"
+           "  --auth                   enable auth (empty key store unless --api-keys)\n"
+           "  --auth-timeout-ms N      [10000]\n"
+           "  --rate-limit-rpm N       requests per minute refill [60]\n"
+           "  --rate-limit-burst N     bucket capacity [100]\n"
+           "  --token-delay-ms N       per-token pause of streams [0 extended, 50 compat]\n"
+           "  --max-tokens N           server-side cap on streamed tokens per request [1000000]\n"
+           "  --tls-cert FILE --tls-key FILE   serve wss://\n"
+           "  --enable-faults          honour fault requests\n"
+           "  --max-message-size N     inbound message cap in bytes [16777216]\n"
+           "  --pipeline NAME:M1[,M2]  register a linear pipeline (one step per model)\n"
+           "  -v, --verbose            libwebsockets notices on stderr\n"
+           "  -h, --help\n";
+}
+
+namespace {
+
+bool parse_u64(const char *s, uint64_t max, uint64_t *out) {
+    if (!s || !*s || *s == '-' || *s == '+') return false;
+    errno = 0;
+    char *end = nullptr;
+    unsigned long long v = std::strtoull(s, &end, 10);
+    if (errno || *end || v > max) return false;
+    *out = v;
+    return true;
+}
+
+bool parse_pipeline(const std::string &spec, PipelineOption *out) {
+    size_t colon = spec.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 >= spec.size()) return false;
+    out->name = spec.substr(0, colon);
+    out->models.clear();
+    size_t start = colon + 1;
+    while (start <= spec.size()) {
+        size_t comma = spec.find(',', start);
+        if (comma == std::string::npos) comma = spec.size();
+        if (comma == start) return false;
+        out->models.push_back(spec.substr(start, comma - start));
+        start = comma + 1;
+    }
+    return !out->models.empty();
+}
+
+}  // namespace
+
+ParseResult parse_options(int argc, char **argv, ServerOptions *o, std::string *error) {
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        // Options with a value accept "--opt VALUE" and "--opt=VALUE".
+        std::string inline_value;
+        bool has_inline = false;
+        if (a.rfind("--", 0) == 0) {
+            size_t eq = a.find('=');
+            if (eq != std::string::npos) {
+                inline_value = a.substr(eq + 1);
+                a = a.substr(0, eq);
+                has_inline = true;
+            }
+        }
+        auto value = [&](const char **v) {
+            if (has_inline) {
+                *v = inline_value.c_str();
+                return true;
+            }
+            if (i + 1 >= argc) {
+                *error = "option " + a + " needs a value";
+                return false;
+            }
+            *v = argv[++i];
+            return true;
+        };
+        auto number = [&](uint64_t max, uint64_t *out) {
+            const char *v = nullptr;
+            if (!value(&v)) return false;
+            if (!parse_u64(v, max, out)) {
+                *error = "option " + a + ": invalid number '" + v + "'";
+                return false;
+            }
+            return true;
+        };
+        const char *v = nullptr;
+        uint64_t n = 0;
+        if (a == "-h" || a == "--help") return ParseResult::Help;
+        if (a == "-v" || a == "--verbose") {
+            o->verbose = true;
+        } else if (a == "--host") {
+            if (!value(&v)) return ParseResult::Error;
+            o->host = v;
+        } else if (a == "--port") {
+            if (!number(65535, &n)) return ParseResult::Error;
+            o->port = static_cast<int>(n);
+        } else if (a == "--compat") {
+            if (!value(&v)) return ParseResult::Error;
+            if (std::strcmp(v, "upstream") == 0) {
+                o->mode = Mode::Upstream;
+            } else if (std::strcmp(v, "upstream-cli") == 0) {
+                o->mode = Mode::UpstreamCli;
+            } else {
+                *error = std::string("--compat: unknown variant '") + v + "' (upstream, upstream-cli)";
+                return ParseResult::Error;
+            }
+        } else if (a == "--api-keys") {
+            if (!value(&v)) return ParseResult::Error;
+            o->api_keys_file = v;
+            o->auth = true;
+        } else if (a == "--auth") {
+            o->auth = true;
+        } else if (a == "--auth-timeout-ms") {
+            if (!number(86400000, &o->auth_timeout_ms)) return ParseResult::Error;
+        } else if (a == "--rate-limit-rpm") {
+            if (!number(1000000000, &o->rate_limit_rpm)) return ParseResult::Error;
+            if (o->rate_limit_rpm == 0) {
+                *error = "--rate-limit-rpm must be at least 1";
+                return ParseResult::Error;
+            }
+        } else if (a == "--rate-limit-burst") {
+            if (!number(1000000000, &o->rate_limit_burst)) return ParseResult::Error;
+        } else if (a == "--token-delay-ms") {
+            if (!number(3600000, &o->token_delay_ms)) return ParseResult::Error;
+            o->token_delay_set = true;
+        } else if (a == "--max-tokens") {
+            if (!number(UINT64_MAX, &o->max_tokens)) return ParseResult::Error;
+        } else if (a == "--tls-cert") {
+            if (!value(&v)) return ParseResult::Error;
+            o->tls_cert = v;
+        } else if (a == "--tls-key") {
+            if (!value(&v)) return ParseResult::Error;
+            o->tls_key = v;
+        } else if (a == "--enable-faults") {
+            o->enable_faults = true;
+        } else if (a == "--max-message-size") {
+            if (!number(UINT64_MAX, &o->max_message_size)) return ParseResult::Error;
+        } else if (a == "--pipeline") {
+            if (!value(&v)) return ParseResult::Error;
+            PipelineOption p;
+            if (!parse_pipeline(v, &p)) {
+                *error = std::string("--pipeline: expected NAME:MODEL[,MODEL...], got '") + v + "'";
+                return ParseResult::Error;
+            }
+            o->pipelines.push_back(std::move(p));
+        } else {
+            *error = "unknown option " + a;
+            return ParseResult::Error;
+        }
+    }
+    if (o->tls_cert.empty() != o->tls_key.empty()) {
+        *error = "--tls-cert and --tls-key go together";
+        return ParseResult::Error;
+    }
+    return ParseResult::Ok;
+}
+
+}  // namespace realm::server

@@ -1,0 +1,59 @@
+// Command line of realm-server. The client's tests depend on this contract
+// exactly (see --help); keep both in step.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace realm::server {
+
+enum class Mode {
+    Extended,     // default: all extensions of realm-extensions.md
+    Upstream,     // --compat upstream: the simulated upstream server
+    UpstreamCli,  // --compat upstream-cli: the `realm serve` variant
+};
+
+// A linear pipeline registered with --pipeline NAME:MODEL[,MODEL...].
+struct PipelineOption {
+    std::string name;
+    std::vector<std::string> models;
+};
+
+struct ServerOptions {
+    std::string host = "127.0.0.1";
+    int port = 8080;
+    Mode mode = Mode::Extended;
+    bool auth = false;
+    std::string api_keys_file;
+    uint64_t auth_timeout_ms = 10000;
+    uint64_t rate_limit_rpm = 60;
+    uint64_t rate_limit_burst = 100;
+    bool token_delay_set = false;
+    uint64_t token_delay_ms = 0;
+    uint64_t max_tokens = 1000000;
+    std::string tls_cert;
+    std::string tls_key;
+    bool enable_faults = false;
+    uint64_t max_message_size = 16777216;
+    std::vector<PipelineOption> pipelines;
+    bool verbose = false;
+
+    bool extended() const { return mode == Mode::Extended; }
+    bool tls() const { return !tls_cert.empty(); }
+    // Per-token pause of streams: 0 in extended mode, upstream's 50 ms in
+    // compat modes, unless given explicitly.
+    uint64_t effective_token_delay_ms() const {
+        if (token_delay_set) return token_delay_ms;
+        return extended() ? 0 : 50;
+    }
+};
+
+enum class ParseResult { Ok, Help, Error };
+
+// Parses argv; on Error writes the reason to *error.
+ParseResult parse_options(int argc, char **argv, ServerOptions *out, std::string *error);
+
+const char *usage_text();
+
+}  // namespace realm::server
