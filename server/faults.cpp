@@ -24,6 +24,7 @@ const TypeName kTypes[] = {
     {"unknown_id", FaultType::UnknownId},
     {"wrong_types", FaultType::WrongTypes},
     {"binary", FaultType::Binary},
+    {"fragmented", FaultType::Fragmented},
 };
 
 constexpr uint64_t kMaxOversizedBytes = 256ULL << 20;

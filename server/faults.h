@@ -25,6 +25,7 @@ enum class FaultType {
     UnknownId,     // a streaming frame for an id never used
     WrongTypes,    // a streaming frame whose data.text is a number
     Binary,        // one binary frame
+    Fragmented,    // next token frame split into fragments of `bytes` (default 3)
 };
 
 struct Fault {

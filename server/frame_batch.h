@@ -20,6 +20,9 @@ public:
     void reset();
     // Appends one complete frame (FIN set) carrying `payload`.
     void add(uint8_t opcode, std::string_view payload);
+    // Appends one message as a first frame plus continuation frames of at
+    // most `chunk` payload bytes each (RFC 6455 fragmentation).
+    void add_fragmented(uint8_t opcode, std::string_view payload, size_t chunk);
     // Appends bytes as they are (an already framed frame).
     void add_raw(std::string_view bytes);
 
@@ -31,6 +34,7 @@ public:
     std::string &scratch() { return scratch_; }
 
 private:
+    void add_frame(uint8_t first_byte, std::string_view payload);
     std::string buf_;
     std::string scratch_;
 };

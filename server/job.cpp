@@ -92,6 +92,9 @@ bool Job::fire_fault(const Fault &f, FrameBatch &out, uint64_t now_ns, StepResul
         case FaultType::Binary:
             out.add(kOpBinary, std::string_view("\x00\x01\x02\xff", 4));
             return false;
+        case FaultType::Fragmented:
+            fragment_next_ = f.bytes ? f.bytes : 3;
+            return false;
     }
     return false;
 }
@@ -116,6 +119,11 @@ void Job::write_token(FrameBatch &out) {
         frames::append_token(p, id_json_, emitted_, is_final, std::string_view(text, n));
     } else {
         frames::append_token(p, id_json_, emitted_, is_final, words_json_[emitted_ % words_json_.size()]);
+    }
+    if (fragment_next_) {
+        out.add_fragmented(kOpText, p, fragment_next_);
+        fragment_next_ = 0;
+        return;
     }
     out.add(kOpText, p);
 }

@@ -73,6 +73,7 @@ private:
     uint64_t due_ns_ = 0;      // when the next token may go out
     uint64_t wake_at_ = 0;
     uint64_t oversize_next_ = 0;
+    uint64_t fragment_next_ = 0;  // fragment size for the next token frame (0 = whole)
     uint16_t close_code_ = 1000;
     std::string close_reason_;
 };

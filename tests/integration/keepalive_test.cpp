@@ -62,5 +62,19 @@ TEST(Reassembly, LargeTokenSpanningManyReadsArrivesWhole) {
     EXPECT_GE(biggest, 300000u);
 }
 
+TEST(Reassembly, FragmentedMessagesAreJoined) {
+    ServerProcess server;
+    ASSERT_TRUE(server.start({"--enable-faults"}));
+    auto c = make_client(server.url());
+    ASSERT_EQ(connect(c.get()), REALM_OK);
+    Outcome o;
+    // Token 2 arrives as a text frame plus continuation frames of 3 bytes.
+    ASSERT_EQ(generate(c.get(), o, "Frag", 6, true, R"({"fault":{"type":"fragmented","after":2,"bytes":3}})"),
+              REALM_OK);
+    ASSERT_TRUE(o.wait());
+    ASSERT_EQ(o.outcome, REALM_OUTCOME_COMPLETE) << o.message;
+    EXPECT_EQ(o.joined(), "The capital of France is Paris. ");
+}
+
 }  // namespace
 }  // namespace realm::test
