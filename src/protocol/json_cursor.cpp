@@ -1,5 +1,7 @@
 #include "json_cursor.h"
 
+#include "realm_wire.h"
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -7,24 +9,6 @@
 namespace realm::protocol {
 namespace {
 constexpr int kMaxDepth = 64;
-
-void append_utf8(std::string &out, uint32_t cp) {
-    if (cp < 0x80) {
-        out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-}
 
 // True when any byte of w is '"', '\\' or below 0x20 (SWAR: a byte is zero
 // after XOR with the pattern, or "below" 0x20).
@@ -35,12 +19,6 @@ inline bool has_special_byte(uint64_t w) {
     return below_space || has_zero(w ^ (ones * '"')) || has_zero(w ^ (ones * '\\'));
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 }  // namespace
 
 JsonCursor::JsonCursor(std::string_view text, std::string &arena)
@@ -78,7 +56,7 @@ bool JsonCursor::read_escape(std::string &out) {
                 if (end_ - p_ < 4) return false;
                 uint32_t r = 0;
                 for (int k = 0; k < 4; ++k) {
-                    int h = hex_value(p_[k]);
+                    int h = wire::hex_digit_value(static_cast<unsigned char>(p_[k]));
                     if (h < 0) return false;
                     r = (r << 4) | uint32_t(h);
                 }
@@ -97,7 +75,7 @@ bool JsonCursor::read_escape(std::string &out) {
             } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
                 return fail("lone surrogate");
             }
-            append_utf8(out, cp);
+            wire::append_utf8(out, cp);
             return true;
         }
         default:

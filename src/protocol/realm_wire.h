@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -59,6 +60,11 @@ std::string tenant_id_problem(std::string_view tenant);
 // characters, '"' and '\\' are escaped; other bytes are copied (the input is
 // expected to be valid UTF-8).
 void append_json_string(std::string &out, std::string_view s);
+
+// Appends code point `cp` (<= U+10FFFF, not a surrogate) as UTF-8.
+void append_utf8(std::string &out, uint32_t cp);
+// Value of a hexadecimal digit, or -1.
+int hex_digit_value(unsigned char c);
 
 // True when `s` is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
 bool is_valid_utf8(std::string_view s);

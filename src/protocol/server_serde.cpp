@@ -3,6 +3,7 @@
 // deliberately mirrors the Rust functions of the same names, because the
 // position of an error depends on exactly how many bytes each step consumed.
 #include "server_serde.h"
+#include "realm_wire.h"
 
 #include <cerrno>
 #include <cmath>
@@ -77,31 +78,6 @@ struct Error {
 Error custom(std::string message) { return Error{std::move(message), 0, 0}; }
 
 bool is_digit(int c) { return c >= '0' && c <= '9'; }
-
-int hex_val(unsigned char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-void push_utf8(std::string &out, uint32_t cp) {
-    if (cp < 0x80) {
-        out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-}
 
 // How a struct field is decoded.
 enum class FieldKind { String, OptionalString, AnyValue };
@@ -207,7 +183,7 @@ private:
         uint32_t n = 0;
         bool ok = true;
         for (int k = 0; k < 4; ++k) {
-            int h = hex_val(static_cast<unsigned char>(s_[index_ + k]));
+            int h = wire::hex_digit_value(static_cast<unsigned char>(s_[index_ + k]));
             if (h < 0) ok = false;
             n = (n << 4) | static_cast<uint32_t>(h < 0 ? 0 : h);
         }
@@ -225,7 +201,7 @@ private:
         uint32_t n = decode_hex_escape();
         if (n >= 0xDC00 && n <= 0xDFFF) fail(Code::LoneLeadingSurrogateInHexEscape);
         if (n < 0xD800 || n > 0xDBFF) {
-            push_utf8(out, n);
+            wire::append_utf8(out, n);
             return;
         }
         uint32_t n1 = n;
@@ -241,7 +217,7 @@ private:
         eat_char();
         uint32_t n2 = decode_hex_escape();
         if (n2 < 0xDC00 || n2 > 0xDFFF) fail(Code::LoneLeadingSurrogateInHexEscape);
-        push_utf8(out, (((n1 - 0xD800) << 10) | (n2 - 0xDC00)) + 0x10000);
+        wire::append_utf8(out, (((n1 - 0xD800) << 10) | (n2 - 0xDC00)) + 0x10000);
     }
 
     void parse_escape(std::string &out) {
