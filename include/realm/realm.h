@@ -276,7 +276,8 @@ typedef enum realm_outcome {
 
 /*
  * Result of a completed request (opaque; valid during the callback, or until
- * the next realm_queue_poll in pull mode).
+ * the next realm_queue_poll in pull mode). Owned by the library. Every
+ * accessor accepts NULL and then returns the "absent" value. Any thread.
  */
 /** Generated text: for streams the concatenation of all tokens, otherwise
  *  data.text; "" (len 0) when there is none. Never NULL; NUL-terminated. */
@@ -359,7 +360,8 @@ REALM_API int realm_queue_fd(const realm_queue_t *q);
 /**
  * Optional callback run on the event thread under the same condition as the fd
  * (at most once per burst, after the consumer drained the queue). It must only
- * signal another thread. Pass NULL to remove.
+ * signal another thread (it must not poll the queue). Pass NULL to remove.
+ * Returns REALM_OK, or REALM_ERR_INVALID_ARGUMENT for a NULL queue.
  */
 REALM_API realm_status_t realm_queue_set_notify(realm_queue_t *q, void (*notify)(void *user), void *user);
 /**
@@ -425,14 +427,19 @@ REALM_API realm_status_t realm_client_new(const realm_options_t *opts, realm_cli
 REALM_API void realm_client_destroy(realm_client_t *client);
 
 /**
- * Sets the connection event callback (replacing any previous one). Call before
- * connect for the first events to be seen. Pass NULL to remove. When this
- * returns, the previous callback is not running and will not be called again
- * (it waits for a call in progress; a callback may replace itself).
+ * Sets the connection event callback (replacing any previous one); it runs on
+ * the event thread. Call before connect for the first events to be seen. Pass
+ * NULL to remove. When this returns, the previous callback is not running and
+ * will not be called again (it waits for a call in progress; a callback may
+ * replace itself). Returns REALM_OK, or REALM_ERR_INVALID_ARGUMENT for a NULL
+ * client.
  */
 REALM_API realm_status_t realm_client_set_event_callback(realm_client_t *client,
                                                          realm_client_event_cb cb, void *user);
-/** Routes connection events to a queue (REALM_QEV_CLIENT, carrying `user`) instead. NULL removes. */
+/** Routes connection events to a queue (REALM_QEV_CLIENT, carrying `user`)
+ *  instead of the callback; NULL removes. The queue must outlive the client or
+ *  be removed first. Same guarantee as realm_client_set_event_callback.
+ *  Returns REALM_OK, or REALM_ERR_INVALID_ARGUMENT for a NULL client. */
 REALM_API realm_status_t realm_client_set_event_queue(realm_client_t *client, realm_queue_t *q,
                                                       void *user);
 
@@ -559,9 +566,11 @@ REALM_API realm_status_t realm_call(realm_client_t *client, const char *function
  * REALM_ERR_INVALID_ARGUMENT for NULL. Cancelling an ended request is a no-op.
  */
 REALM_API realm_status_t realm_request_cancel(realm_request_t *req);
-/** Releases the caller's reference. Accepts NULL. Does not cancel. */
+/** Releases the caller's reference (from a start function's `out`). Accepts
+ *  NULL. Does not cancel: an accepted request still reports to its handler. */
 REALM_API void realm_request_release(realm_request_t *req);
-/** The request's wire id (NUL-terminated, owned by req), "" for NULL. */
+/** The request's wire id (NUL-terminated, owned by req, valid while the caller
+ *  holds its reference), "" for NULL. */
 REALM_API const char *realm_request_id(const realm_request_t *req);
 /** 1 once the request has ended: set just before its terminal event is delivered
  *  (or queued, in pull mode), so code woken by that event sees 1. */
