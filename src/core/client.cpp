@@ -82,8 +82,8 @@ realm_status_t ClientCore::disconnect(realm_complete_cb cb, void *user) {
     bool posted = loop_.post([self, cb, user] {
         if (self->destroyed_) return;
         bool was_connected = self->phase_ == Phase::Ready;
-        self->teardown(REALM_ERR_CANCELLED);
         self->state_.store(REALM_STATE_DISCONNECTED, std::memory_order_release);
+        self->teardown(REALM_ERR_CANCELLED);
         if (was_connected) {
             realm_client_event_t ev{};
             ev.type = REALM_EVENT_DISCONNECTED;
@@ -314,6 +314,10 @@ void ClientCore::connection_lost(const Error &err, int close_code, const std::st
     ping_timer_->cancel();
     phase_ = Phase::Idle;
     release_connection();
+    // The state changes before any callback reports the loss, so code woken
+    // by those callbacks sees it.
+    bool will_retry = wants_connection_ && opts_.reconnect;
+    state_.store(will_retry ? REALM_STATE_RECONNECTING : REALM_STATE_DISCONNECTED, std::memory_order_release);
     // Requests already sent are never re-sent: a generation could run twice.
     fail_all(err, false);
     zombies_.clear();
@@ -324,11 +328,10 @@ void ClientCore::connection_lost(const Error &err, int close_code, const std::st
     ev.reason = reason.c_str();
     ev.error = &err;
     emit(ev);
-    if (wants_connection_ && opts_.reconnect) {
+    if (will_retry)
         schedule_reconnect(err);
-    } else {
+    else
         give_up(err);
-    }
 }
 
 void ClientCore::teardown(realm_status_t status) {

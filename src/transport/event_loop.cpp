@@ -115,20 +115,18 @@ void EventLoop::run() {
             context_ = nullptr;
         }
     }
+    if (context_) {
+        // Accept work before acquire() can return: a client may post at once.
+        std::lock_guard<std::mutex> lock(mutex_);
+        accepting_ = true;
+    }
     {
         std::lock_guard<std::mutex> lock(start_mutex_);
         if (!context_) start_error_ = "could not create the libwebsockets context";
         started_ = true;
     }
-    if (!context_) {
-        start_cv_.notify_all();
-        return;
-    }
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
-        accepting_ = true;
-    }
     start_cv_.notify_all();
+    if (!context_) return;
 
     while (!stop_.load(std::memory_order_acquire)) {
         if (lws_service(context_, 0) < 0) break;
