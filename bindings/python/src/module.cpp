@@ -1,0 +1,133 @@
+// realm._realm: pybind11 module over the librealm C API. Everything here
+// converts types or adapts to Python's event loop; protocol behaviour, retries,
+// timers and defaults stay in the core.
+#include "native.h"
+
+using realmpy::G;
+using realmpy::NativeClient;
+
+namespace {
+
+PyObject *intern(const char *s) {
+    PyObject *o = PyUnicode_InternFromString(s);
+    if (!o) throw py::error_already_set();
+    return o;
+}
+
+PyObject *attr(const char *module, const char *name) {
+    py::object o = py::module_::import(module).attr(name);
+    return o.release().ptr();
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_realm, m) {
+    m.doc() = "Native core of the realm package (librealm " REALM_VERSION_STRING ").";
+
+    G.json_loads = attr("json", "loads");
+    G.json_dumps = attr("json", "dumps");
+    G.get_running_loop = attr("asyncio", "get_running_loop");
+    G.s_set_result = intern("set_result");
+    G.s_create_future = intern("create_future");
+    G.s_future_blocking = intern("_asyncio_future_blocking");
+    G.s_add_reader = intern("add_reader");
+    G.s_remove_reader = intern("remove_reader");
+    G.s_drain = intern("_drain");
+    G.k_text = intern("text");
+    G.k_tokens_generated = intern("tokens_generated");
+    G.k_prompt_tokens = intern("prompt_tokens");
+    G.k_cost_usd = intern("cost_usd");
+    G.k_time_ms = intern("time_ms");
+
+    if (!realmpy::ready_types(m.ptr())) throw py::error_already_set();
+
+    m.attr("__version__") = realm_version();
+    m.def("version", [] { return std::string(realm_version()); }, "Version of the librealm core.");
+
+    m.def(
+        "error_table",
+        [] {
+            size_t n = 0;
+            const realm_error_info_t *t = realm_get_error_table(&n);
+            py::list rows;
+            for (size_t i = 0; i < n; ++i)
+                rows.append(py::make_tuple(int(t[i].status), t[i].name, t[i].description, int(t[i].category),
+                                           bool(t[i].retryable)));
+            return rows;
+        },
+        "The core's error table: (status, name, description, category, retryable) rows.");
+
+    py::dict categories;
+    categories[py::int_(int(REALM_CATEGORY_ARGUMENT))] = "argument";
+    categories[py::int_(int(REALM_CATEGORY_CONNECTION))] = "connection";
+    categories[py::int_(int(REALM_CATEGORY_TIMEOUT))] = "timeout";
+    categories[py::int_(int(REALM_CATEGORY_CANCELLED))] = "cancelled";
+    categories[py::int_(int(REALM_CATEGORY_AUTH))] = "auth";
+    categories[py::int_(int(REALM_CATEGORY_RATE_LIMIT))] = "rate_limit";
+    categories[py::int_(int(REALM_CATEGORY_SERVER))] = "server";
+    categories[py::int_(int(REALM_CATEGORY_PROTOCOL))] = "protocol";
+    categories[py::int_(int(REALM_CATEGORY_INTERNAL))] = "internal";
+    m.attr("ERROR_CATEGORIES") = categories;
+    m.attr("STATE_DISCONNECTED") = int(REALM_STATE_DISCONNECTED);
+    m.attr("STATE_CONNECTING") = int(REALM_STATE_CONNECTING);
+    m.attr("STATE_CONNECTED") = int(REALM_STATE_CONNECTED);
+    m.attr("STATE_RECONNECTING") = int(REALM_STATE_RECONNECTING);
+    m.attr("STATE_CLOSED") = int(REALM_STATE_CLOSED);
+
+    m.def(
+        "_set_error_factory",
+        [](py::object f) {
+            Py_XDECREF(G.error_factory);
+            G.error_factory = f.release().ptr();
+        },
+        "Installs the callable that turns core errors into exceptions.");
+    m.def(
+        "_set_result_type",
+        [](py::object t) {
+            Py_XDECREF(G.result_type);
+            G.result_type = t.release().ptr();
+        },
+        "Installs the dict subclass used for generation results.");
+    m.def("_shutdown_all", &NativeClient::shutdown_all,
+          "Destroys every native client without running callbacks (interpreter exit).");
+
+    py::class_<NativeClient>(m, "NativeClient")
+        .def(py::init<const py::dict &>(), py::arg("options"))
+        .def("open", &NativeClient::open)
+        .def("close", &NativeClient::close, py::arg("dispatch") = true)
+        .def_property_readonly("is_open", &NativeClient::is_open)
+        .def("state", &NativeClient::state)
+        .def("tenant_id", &NativeClient::tenant_id)
+        .def("server_version", &NativeClient::server_version)
+        .def("has_extension", &NativeClient::has_extension)
+        .def("connect", [](py::handle self) { return self.cast<NativeClient &>().connect(self); })
+        .def("disconnect", [](py::handle self) { return self.cast<NativeClient &>().disconnect(self); })
+        .def("connect_blocking", &NativeClient::connect_blocking)
+        .def("disconnect_blocking", &NativeClient::disconnect_blocking)
+        .def(
+            "generate",
+            [](py::handle self, py::handle options, int how, py::handle on_token) {
+                return self.cast<NativeClient &>().generate(self, options, how, on_token);
+            },
+            py::arg("options"), py::arg("how") = 0, py::arg("on_token") = py::none())
+        .def("health", [](py::handle self) { return self.cast<NativeClient &>().health(self); })
+        .def("metadata", [](py::handle self) { return self.cast<NativeClient &>().metadata(self); })
+        .def(
+            "pipeline",
+            [](py::handle self, const std::string &name, py::handle input_json) {
+                return self.cast<NativeClient &>().pipeline(self, name, input_json);
+            },
+            py::arg("name"), py::arg("input_json") = py::none())
+        .def(
+            "call",
+            [](py::handle self, const std::string &function, py::handle params_json) {
+                return self.cast<NativeClient &>().call(self, function, params_json);
+            },
+            py::arg("function"), py::arg("params_json") = py::none())
+        .def("_drain", &NativeClient::drain)
+        .def("set_event_sink", &NativeClient::set_event_sink)
+        .def("set_token_sink", &NativeClient::set_token_sink)
+        .def("detach_loop", &NativeClient::detach_loop)
+        .def_property_readonly("queue_fd", &NativeClient::queue_fd)
+        .def_property_readonly("inflight", &NativeClient::inflight);
+}

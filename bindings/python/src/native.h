@@ -1,0 +1,212 @@
+// Internals of realm._realm, the thin CPython layer over include/realm/realm.h.
+//
+// Threading: the librealm event thread never enters this module. Requests use
+// pull mode: their events go to one realm_queue_t per client, whose eventfd
+// the consumer watches (asyncio: loop.add_reader; blocking API: poll() with
+// the GIL released). The consumer drains the queue with the GIL held, on its
+// own thread, and hands tokens to per-request buffers that the native
+// iterators (request_types.cpp) read without any further wakeup.
+#pragma once
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <pybind11/pybind11.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <realm/realm.h>
+
+namespace py = pybind11;
+
+namespace realmpy {
+
+// Objects the module looks up once. Strong references, never released (the
+// module lives until interpreter exit).
+struct Globals {
+    PyObject *error_factory = nullptr;     // realm.errors._from_native, set by the package
+    PyObject *result_type = nullptr;       // realm.types.GenerationResult (a dict subclass)
+    PyObject *json_loads = nullptr;
+    PyObject *json_dumps = nullptr;
+    PyObject *get_running_loop = nullptr;  // asyncio.get_running_loop
+    PyObject *s_set_result = nullptr;
+    PyObject *s_create_future = nullptr;
+    PyObject *s_future_blocking = nullptr;
+    PyObject *s_add_reader = nullptr;
+    PyObject *s_remove_reader = nullptr;
+    PyObject *s_drain = nullptr;
+    PyObject *k_text = nullptr, *k_tokens_generated = nullptr, *k_prompt_tokens = nullptr, *k_cost_usd = nullptr,
+             *k_time_ms = nullptr;
+};
+extern Globals G;
+
+// Builds the Python exception for a librealm error (new reference, never NULL
+// unless memory is exhausted: then NULL with an error set).
+PyObject *make_exception(const realm_error_t *err);
+PyObject *make_exception(realm_status_t status, const std::string &message);
+// Sets the exception for (status, err) as the current Python error and
+// throws py::error_already_set. Frees err.
+[[noreturn]] void raise_error(realm_status_t status, realm_error_t *err);
+
+// One request (or a connect/disconnect operation) as seen from Python. Only
+// touched with the GIL held.
+struct ReqState {
+    enum Kind : uint8_t { kGenerate, kJson, kOp };
+    enum Mode : uint8_t { kUnary, kStream, kCallback };
+
+    ReqState(Kind k, Mode m) : kind(k), mode(m) {}
+    ~ReqState();
+    ReqState(const ReqState &) = delete;
+    ReqState &operator=(const ReqState &) = delete;
+
+    Kind kind;
+    Mode mode;
+    realm_request_t *req = nullptr;  // our reference; released with the state
+    // Streamed tokens not yet handed out: text plus end offsets.
+    std::string buf;
+    std::vector<uint32_t> ends;
+    size_t head = 0;
+    bool done = false;
+    bool user_cancelled = false;     // cancel(), break/dealloc, or an exception thrown in
+    PyObject *on_token = nullptr;    // kCallback
+    PyObject *value = nullptr;       // result once completed
+    PyObject *error = nullptr;       // exception instance once failed/cancelled
+    PyObject *cb_error = nullptr;    // exception raised by on_token
+    PyObject *waiter = nullptr;      // asyncio future a task waits on
+
+    bool has_tokens() const { return head < ends.size(); }
+    PyObject *pop_token();  // new reference
+    void append(const realm_token_t *t, size_t n);
+    // Asks the core to cancel (idempotent, never blocks).
+    void cancel();
+};
+
+class NativeClient;
+
+// Python-visible request objects share this layout (request_types.cpp).
+struct ReqObject {
+    PyObject_HEAD
+    std::shared_ptr<ReqState> st;
+    NativeClient *client;  // valid while `owner` is referenced
+    PyObject *owner;       // strong reference to the NativeClient's Python object
+};
+
+extern PyTypeObject StreamType;      // async iterator
+extern PyTypeObject SyncStreamType;  // blocking iterator
+extern PyTypeObject CallType;        // awaitable with a blocking wait()
+extern PyTypeObject CompletedType;   // awaitable that is already done
+bool ready_types(PyObject *module);
+PyObject *new_req_object(PyTypeObject *type, std::shared_ptr<ReqState> st, py::handle owner);
+PyObject *new_completed(PyObject *value);  // steals nothing
+
+class NativeClient {
+public:
+    explicit NativeClient(const py::dict &options);
+    ~NativeClient();
+    NativeClient(const NativeClient &) = delete;
+    NativeClient &operator=(const NativeClient &) = delete;
+
+    // Creates the librealm client, its queue and wakeup fds if closed.
+    void open();
+    // Destroys the librealm client (GIL released while it blocks), then
+    // delivers every remaining event. With dispatch=false (interpreter exit)
+    // no Python callback runs.
+    void close(bool dispatch);
+    bool is_open() const { return client_ != nullptr; }
+
+    // Any-thread-safe state readers.
+    int state() const;
+    py::object tenant_id() const;
+    py::object server_version() const;
+    bool has_extension(const std::string &name) const;
+
+    // Asynchronous connect/disconnect: awaitables completed by drain().
+    py::object connect(py::handle self);
+    py::object disconnect(py::handle self);
+    // Blocking variants (GIL released).
+    void connect_blocking();
+    void disconnect_blocking();
+
+    // Request starters. `how`: 0 awaitable result, 1 async stream, 2 blocking stream.
+    py::object generate(py::handle self, py::handle options, int how, py::handle on_token);
+    py::object health(py::handle self);
+    py::object metadata(py::handle self);
+    py::object pipeline(py::handle self, const std::string &name, py::handle input_json);
+    py::object call(py::handle self, const std::string &function, py::handle params_json);
+
+    // Delivers queued events (GIL held, consumer thread). Safe to call any time.
+    void drain();
+    void set_event_sink(py::object sink);
+    void set_token_sink(py::object sink);
+    void detach_loop();
+    int queue_fd() const;
+    int ctl_fd() const { return ctl_->efd; }
+    size_t inflight() const { return inflight_.size(); }
+
+    // For request objects (GIL held).
+    // Returns a new future the current task may wait on (new reference), or
+    // NULL with an exception set (no running loop).
+    PyObject *new_waiter(PyObject *owner);
+    // Blocks (GIL released) until `st` has a token (want_token) or is done.
+    // Returns false with a Python error set (KeyboardInterrupt, closed client).
+    bool wait_blocking(ReqState *st, bool want_token);
+
+    static void shutdown_all();
+
+private:
+    struct CtlDone {
+        uint64_t id;
+        realm_status_t status;
+        realm_error_t *error;
+    };
+    // Completions of connect/disconnect, written on the event thread.
+    struct Ctl {
+        std::mutex mu;
+        std::vector<CtlDone> done;
+        int efd = -1;
+    };
+    struct CtlToken {
+        std::shared_ptr<Ctl> ctl;
+        uint64_t id;
+    };
+    static void ctl_complete(void *user, realm_client_t *, realm_status_t status, const realm_error_t *error);
+
+    py::object start(py::handle self, std::shared_ptr<ReqState> st, realm_status_t rc, realm_request_t *req,
+                     realm_error_t *err, int how);
+    py::object start_op(py::handle self, bool connect);
+    void dispatch(const realm_queue_event_t &ev);
+    void dispatch_client_event(const realm_client_event_t &ev);
+    void finish(ReqState *st, const realm_queue_event_t &ev);
+    void drain_ctl();
+    void drain_all();
+    void finalize_queue();
+    void attach_loop(PyObject *loop, PyObject *owner);
+    void emit_token(const char *text, size_t len);
+
+    realm_options_t *opts_ = nullptr;
+    realm_client_t *client_ = nullptr;
+    realm_queue_t *queue_ = nullptr;
+    std::shared_ptr<Ctl> ctl_;
+    std::unordered_map<ReqState *, std::shared_ptr<ReqState>> inflight_;
+    std::unordered_map<uint64_t, std::shared_ptr<ReqState>> ops_;
+    uint64_t next_op_ = 0;
+    PyObject *loop_ = nullptr;        // loop our fds are registered with
+    PyObject *event_sink_ = nullptr;  // callable(kind, payload)
+    PyObject *token_sink_ = nullptr;  // callable(token)
+    bool in_drain_ = false;
+    unsigned long drain_thread_ = 0;  // thread running drain_all() while in_drain_
+    bool dispatch_ = true;
+    bool pending_finalize_ = false;
+    // Blocking consumers: one leader polls and drains, the others wait.
+    std::mutex wmu_;
+    std::condition_variable wcv_;
+    bool leader_ = false;
+    uint64_t drain_gen_ = 0;
+};
+
+}  // namespace realmpy

@@ -1,0 +1,359 @@
+"""Clients of the realm package: ``RealmWebSocketClient`` (asyncio) and
+``Client`` (blocking). Both are thin shells over the librealm core
+(``realm._realm``): connection handling, authentication, timeouts,
+reconnection and the protocol itself all live in the core.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import inspect
+import json
+import logging
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
+
+from . import _realm
+from . import errors as _errors  # noqa: F401  (installs the error factory)
+from .types import GenerationOptions, GenerationResult, PipelineInput
+
+__all__ = ["RealmWebSocketClient", "Client", "TokenStream", "SyncTokenStream", "EVENTS"]
+
+logger = logging.getLogger("realm")
+
+_realm._set_result_type(GenerationResult)
+# A client nobody disconnected must not keep the process from exiting: destroy
+# every native client (GIL released, no callbacks) before the interpreter ends.
+atexit.register(_realm._shutdown_all)
+
+#: Event names accepted by ``on``/``off``.
+EVENTS = ("connected", "disconnected", "reconnecting", "error", "token")
+
+TokenStream = _realm.Stream
+SyncTokenStream = _realm.SyncStream
+
+Listener = Callable[..., Any]
+Options = Union[GenerationOptions, Mapping[str, Any]]
+
+
+def _ms(seconds: Optional[float], name: str) -> Optional[int]:
+    """Seconds (the Python API's unit) to the core's milliseconds."""
+    if seconds is None:
+        return None
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise TypeError(f"{name} must be a number of seconds")
+    return int(round(seconds * 1000))
+
+
+def _core_options(
+    url: str,
+    api_key: Optional[str],
+    tenant_id: Optional[str],
+    reconnect: bool,
+    reconnect_interval: Optional[float],
+    timeout: Optional[float],
+    model: Optional[str],
+    connect_timeout: Optional[float],
+    idle_timeout: Optional[float],
+    max_reconnect_interval: Optional[float],
+    max_reconnect_attempts: Optional[int],
+    reconnect_jitter: Optional[int],
+    ping_interval: Optional[float],
+    tls_ca_file: Optional[str],
+    tls_insecure: Optional[bool],
+    max_message_size: Optional[int],
+    max_queued_requests: Optional[int],
+) -> Dict[str, Any]:
+    # None = not given: the core's default applies (timeout=None means none).
+    return {
+        "url": url,
+        "api_key": api_key,
+        "tenant_id": tenant_id,
+        "model": model,
+        "reconnect": reconnect,
+        "backoff_base_ms": _ms(reconnect_interval, "reconnect_interval"),
+        "request_timeout_ms": 0 if timeout is None else _ms(timeout, "timeout"),
+        "connect_timeout_ms": _ms(connect_timeout, "connect_timeout"),
+        "idle_timeout_ms": _ms(idle_timeout, "idle_timeout"),
+        "backoff_cap_ms": _ms(max_reconnect_interval, "max_reconnect_interval"),
+        "backoff_max_attempts": max_reconnect_attempts,
+        "backoff_jitter_percent": reconnect_jitter,
+        "ping_interval_ms": _ms(ping_interval, "ping_interval"),
+        "tls_ca_file": tls_ca_file,
+        "tls_insecure": tls_insecure,
+        "max_message_size": max_message_size,
+        "max_queued_requests": max_queued_requests,
+    }
+
+
+def _as_dict(options: Options) -> Dict[str, Any]:
+    if type(options) is dict:
+        return options  # type: ignore[return-value]
+    if isinstance(options, Mapping):
+        return dict(options)
+    raise TypeError("options must be a dict, e.g. {'prompt': 'Hello'}")
+
+
+def _takes_argument(cb: Listener) -> bool:
+    try:
+        params = inspect.signature(cb).parameters.values()
+    except (TypeError, ValueError):
+        return True  # builtins without a signature: assume print-like
+    return any(
+        p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in params
+    )
+
+
+class _Events:
+    """Listeners of one client. Runs on the thread that drains the client:
+    the event loop's thread (asyncio) or the caller's (blocking client)."""
+
+    def __init__(self) -> None:
+        self._listeners: Dict[str, List[Tuple[Listener, bool]]] = {}
+
+    def add(self, event: str, cb: Listener) -> None:
+        if event not in EVENTS:
+            raise ValueError(f"unknown event {event!r}; expected one of {', '.join(EVENTS)}")
+        if not callable(cb):
+            raise TypeError("callback must be callable")
+        self._listeners.setdefault(event, []).append((cb, _takes_argument(cb)))
+
+    def remove(self, event: str, cb: Listener) -> None:
+        listeners = self._listeners.get(event, [])
+        for i, (registered, _) in enumerate(listeners):
+            if registered == cb:
+                del listeners[i]
+                break
+
+    def has(self, event: str) -> bool:
+        return bool(self._listeners.get(event))
+
+    def emit(self, event: str, payload: Any) -> None:
+        for cb, takes_arg in list(self._listeners.get(event, ())):
+            try:
+                result = cb(payload) if takes_arg else cb()
+                if inspect.isawaitable(result):
+                    try:
+                        asyncio.get_running_loop()
+                    except RuntimeError:
+                        if inspect.iscoroutine(result):
+                            result.close()
+                        logger.warning("realm: async %r listener ignored outside an event loop", event)
+                    else:
+                        asyncio.ensure_future(result)
+            except Exception:  # a listener's bug must not break delivery
+                logger.exception("realm: %r listener raised", event)
+
+    def emit_token(self, token: str) -> None:
+        self.emit("token", token)
+
+
+class _Base:
+    def __init__(
+        self,
+        url: str = "ws://localhost:8080",
+        api_key: Optional[str] = None,
+        tenant_id: Optional[str] = None,
+        reconnect: bool = True,
+        reconnect_interval: float = 5.0,
+        timeout: Optional[float] = 30.0,
+        model: Optional[str] = None,
+        *,
+        connect_timeout: Optional[float] = None,
+        idle_timeout: Optional[float] = None,
+        max_reconnect_interval: Optional[float] = None,
+        max_reconnect_attempts: Optional[int] = None,
+        reconnect_jitter: Optional[int] = None,
+        ping_interval: Optional[float] = None,
+        tls_ca_file: Optional[str] = None,
+        tls_insecure: Optional[bool] = None,
+        max_message_size: Optional[int] = None,
+        max_queued_requests: Optional[int] = None,
+    ) -> None:
+        self._native = _realm.NativeClient(
+            _core_options(
+                url, api_key, tenant_id, reconnect, reconnect_interval, timeout, model,
+                connect_timeout, idle_timeout, max_reconnect_interval, max_reconnect_attempts,
+                reconnect_jitter, ping_interval, tls_ca_file, tls_insecure, max_message_size,
+                max_queued_requests,
+            )
+        )
+        self.url = url
+        self.model = model
+        self._configured_tenant = tenant_id
+        # The native client holds the listeners, never the other way round:
+        # no reference cycle through the (non-GC) native object.
+        self._events = _Events()
+        self._native.set_event_sink(self._events.emit)
+
+    # ---- state -------------------------------------------------------------
+
+    def is_connected(self) -> bool:
+        """True while the connection is ready (welcome received, auth done)."""
+        return bool(self._native.state() == _realm.STATE_CONNECTED)
+
+    @property
+    def tenant_id(self) -> Optional[str]:
+        """The tenant in effect: the one the server authenticated (or the
+        configured or assigned one) once connected, else the configured one."""
+        current = self._native.tenant_id()
+        return current if current is not None else self._configured_tenant
+
+    @property
+    def server_version(self) -> Optional[str]:
+        """The server's version string from its last welcome."""
+        return self._native.server_version()
+
+    def get_tenant_id(self) -> Optional[str]:
+        return self.tenant_id
+
+    def get_model(self) -> Optional[str]:
+        return self.model
+
+    def has_extension(self, name: str) -> bool:
+        """True if the server announced protocol extension ``name``."""
+        return bool(self._native.has_extension(name))
+
+    # ---- events ------------------------------------------------------------
+
+    def on(self, event: str, callback: Listener) -> None:
+        """Registers ``callback`` for ``event`` (connected, disconnected,
+        reconnecting, error, token). It may take no argument or one: the
+        event's payload (a dict for connected/disconnected/reconnecting, the
+        exception for error, the token text for token)."""
+        self._events.add(event, callback)
+        if event == "token":
+            self._native.set_token_sink(self._events.emit_token)
+
+    def off(self, event: str, callback: Listener) -> None:
+        """Removes a callback registered with ``on``."""
+        self._events.remove(event, callback)
+        if event == "token" and not self._events.has("token"):
+            self._native.set_token_sink(None)
+
+    def on_error(self, callback: Listener) -> None:
+        """Same as ``on("error", callback)``."""
+        self.on("error", callback)
+
+
+class RealmWebSocketClient(_Base):
+    """Asyncio client for a Realm server, running on the librealm core.
+
+    ``url``, ``api_key``, ``tenant_id``, ``reconnect``, ``reconnect_interval``
+    (first reconnect delay, seconds), ``timeout`` (per request, seconds; None
+    = none) and ``model`` (default model for generate) are the documented
+    options. The keyword-only options expose the core's other settings:
+    ``connect_timeout``, ``idle_timeout`` (max silence within a request),
+    ``max_reconnect_interval`` (backoff cap), ``max_reconnect_attempts``
+    (0 = unlimited), ``reconnect_jitter`` (percent), ``ping_interval``
+    (0 = off), ``tls_ca_file``, ``tls_insecure``, ``max_message_size``
+    (bytes) and ``max_queued_requests``; times are in seconds. Options left
+    at None keep the core's defaults.
+    """
+
+    async def connect(self) -> None:
+        """Connects (and authenticates when the server asks for it). Raises
+        ConnectionError, AuthenticationError, TimeoutError or ProtocolError."""
+        await self._native.connect()
+
+    async def disconnect(self) -> None:
+        """Closes the connection; pending requests end as cancelled. Frees the
+        native client (and the core's thread when it was the last client).
+        The client may connect again later."""
+        native = self._native
+        if not native.is_open:
+            return
+        try:
+            await native.disconnect()
+        finally:
+            native.close()
+
+    async def close(self) -> None:
+        """Same as ``disconnect``."""
+        await self.disconnect()
+
+    async def generate(
+        self, options: Options, on_token: Optional[Callable[[str], Any]] = None
+    ) -> GenerationResult:
+        """Generates text. With ``"stream": True`` and ``on_token``, every
+        token is passed to ``on_token`` as it arrives; the result still has
+        the full text."""
+        return await self._native.generate(_as_dict(options), 0, on_token)  # type: ignore[no-any-return]
+
+    def generate_stream(self, options: Options) -> TokenStream:
+        """Starts a streaming generation: ``async for token in
+        client.generate_stream({...})``. Leaving the loop early (break, an
+        exception, task cancellation) cancels the request."""
+        return self._native.generate(_as_dict(options), 1, None)  # type: ignore[no-any-return]
+
+    async def execute_pipeline(self, pipeline_name: str, input_data: PipelineInput = None) -> Any:
+        """Runs a server pipeline with ``input_data`` (any JSON value)."""
+        payload = None if input_data is None else json.dumps(input_data)
+        return await self._native.pipeline(pipeline_name, payload)
+
+    async def health(self) -> Dict[str, Any]:
+        """The server's health object."""
+        return await self._native.health()  # type: ignore[no-any-return]
+
+    async def metadata(self) -> Dict[str, Any]:
+        """The server's function catalogue."""
+        return await self._native.metadata()  # type: ignore[no-any-return]
+
+    async def call(self, function: str, params: Any = None) -> Any:
+        """Calls any server function by name with JSON-serialisable params."""
+        payload = None if params is None else json.dumps(params)
+        return await self._native.call(function, payload)
+
+    async def __aenter__(self) -> "RealmWebSocketClient":
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.disconnect()
+
+
+class Client(_Base):
+    """Blocking client with the same methods as ``RealmWebSocketClient``, for
+    scripts without asyncio. Calls release the GIL while they wait. Event
+    listeners run on the calling thread, while a call of this client waits."""
+
+    def connect(self) -> None:
+        self._native.connect_blocking()
+
+    def disconnect(self) -> None:
+        self._native.disconnect_blocking()
+
+    def close(self) -> None:
+        """Same as ``disconnect``."""
+        self.disconnect()
+
+    def generate(
+        self, options: Options, on_token: Optional[Callable[[str], Any]] = None
+    ) -> GenerationResult:
+        return self._native.generate(_as_dict(options), 0, on_token).wait()  # type: ignore[no-any-return]
+
+    def generate_stream(self, options: Options) -> SyncTokenStream:
+        """``for token in client.generate_stream({...})``; leaving the loop
+        early and dropping the stream cancels the request."""
+        return self._native.generate(_as_dict(options), 2, None)  # type: ignore[no-any-return]
+
+    def execute_pipeline(self, pipeline_name: str, input_data: PipelineInput = None) -> Any:
+        payload = None if input_data is None else json.dumps(input_data)
+        return self._native.pipeline(pipeline_name, payload).wait()
+
+    def health(self) -> Dict[str, Any]:
+        return self._native.health().wait()  # type: ignore[no-any-return]
+
+    def metadata(self) -> Dict[str, Any]:
+        return self._native.metadata().wait()  # type: ignore[no-any-return]
+
+    def call(self, function: str, params: Any = None) -> Any:
+        payload = None if params is None else json.dumps(params)
+        return self._native.call(function, payload).wait()
+
+    def __enter__(self) -> "Client":
+        self.connect()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.disconnect()
