@@ -1,0 +1,104 @@
+// One benchmark workload with one client, through the client's public API.
+// Prints one JSON line. Run by bench/node/run.mjs (pinned with taskset).
+//   node workload.mjs <realm|ws> <workload> <url>
+// Workloads (the same as the core's C benchmark):
+//   stream      1 stream x 100k tokens                      -> tokens/s
+//   concurrent  100 concurrent streams x 1k tokens, 1 conn   -> tokens/s
+//   roundtrip   2,000 sequential `await generate({max_tokens: 1, stream: true})`
+//               (one streamed token + complete per call)     -> req/s, p50/p99 us
+//   latency     one token per ms (server `stamp`), 2,000 tok  -> delivery p50/p99 us
+import { RealmWebSocketClient } from '@realm-ai/ws-client';
+import { WsRealmClient } from './ws-client.mjs';
+
+const [kind, workload, url] = process.argv.slice(2);
+const scale = Number(process.env.REALM_BENCH_SCALE || 1);
+
+function nowUs() {
+  return Number(process.hrtime.bigint() / 1000n); // CLOCK_MONOTONIC, as the server's stamp
+}
+
+// CPU time of the whole process (all threads: JS thread, libuv, librealm's event thread).
+function cpuUs(start) {
+  const d = process.cpuUsage(start);
+  return d.user + d.system;
+}
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function drain(stream) {
+  let n = 0;
+  for await (const t of stream) n += t.length > 0 ? 1 : 0;
+  return n;
+}
+
+async function main() {
+  const client = kind === 'realm' ? new RealmWebSocketClient({ url, model: 'bench', timeout: 0 }) : new WsRealmClient({ url, model: 'bench' });
+  await client.connect();
+  // Warm-up: JIT and connection.
+  await drain(client.generateStream({ prompt: 'warm up', max_tokens: 2000 }));
+  for (let i = 0; i < 200; i++) await client.generate({ prompt: 'warm', max_tokens: 1, stream: true });
+
+  const out = { client: kind, workload };
+  if (workload === 'stream') {
+    const n = Math.round(100000 * scale);
+    const c0 = process.cpuUsage();
+    const t0 = nowUs();
+    const got = await drain(client.generateStream({ prompt: 'Tell me a story', max_tokens: n }));
+    const dt = nowUs() - t0;
+    if (got !== n) throw new Error(`got ${got} of ${n} tokens`);
+    out.tokens_per_s = (n / dt) * 1e6;
+    out.cpu_us_per_token = cpuUs(c0) / n;
+  } else if (workload === 'concurrent') {
+    const streams = 100;
+    const per = Math.round(1000 * scale);
+    const c0 = process.cpuUsage();
+    const t0 = nowUs();
+    const counts = await Promise.all(
+      Array.from({ length: streams }, (_, i) => drain(client.generateStream({ prompt: `s${i} go`, max_tokens: per }))),
+    );
+    const dt = nowUs() - t0;
+    const total = counts.reduce((a, b) => a + b, 0);
+    if (total !== streams * per) throw new Error(`got ${total} of ${streams * per} tokens`);
+    out.tokens_per_s = (total / dt) * 1e6;
+    out.cpu_us_per_token = cpuUs(c0) / total;
+  } else if (workload === 'roundtrip') {
+    const n = Math.round(2000 * scale);
+    const lat = new Array(n);
+    const c0 = process.cpuUsage();
+    const t0 = nowUs();
+    for (let i = 0; i < n; i++) {
+      const s = nowUs();
+      const r = await client.generate({ prompt: 'x', max_tokens: 1, stream: true });
+      lat[i] = nowUs() - s;
+      if (r.text !== 'The ') throw new Error(`unexpected result ${JSON.stringify(r.text)}`);
+    }
+    const dt = nowUs() - t0;
+    lat.sort((a, b) => a - b);
+    out.req_per_s = (n / dt) * 1e6;
+    out.cpu_us_per_req = cpuUs(c0) / n;
+    out.p50_us = percentile(lat, 50);
+    out.p99_us = percentile(lat, 99);
+  } else if (workload === 'latency') {
+    const n = Math.round(2000 * scale);
+    const lat = [];
+    for await (const t of client.generateStream({ prompt: 'x', max_tokens: n, extraParams: { delay_ms: 1, stamp: true } })) {
+      lat.push(nowUs() - Number(t));
+    }
+    if (lat.length !== n) throw new Error(`got ${lat.length} of ${n} tokens`);
+    lat.sort((a, b) => a - b);
+    out.p50_us = percentile(lat, 50);
+    out.p99_us = percentile(lat, 99);
+  } else {
+    throw new Error(`unknown workload ${workload}`);
+  }
+  await client.disconnect();
+  out.max_rss_mb = process.resourceUsage().maxRSS / 1024;
+  console.log(JSON.stringify(out));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

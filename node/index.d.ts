@@ -1,0 +1,262 @@
+// Type declarations of @realm-ai/ws-client (CommonJS and ESM).
+
+/** Options of `new RealmWebSocketClient(...)`. Times are in milliseconds. */
+export interface RealmClientOptions {
+  /** Model put on every generate call that names none. Required. */
+  model: string;
+  /** Server URL, `ws://host[:port][/path]` or `wss://...`. Default `"ws://localhost:8080"`. */
+  url?: string;
+  /** API key, sent only when the server asks for authentication. */
+  apiKey?: string;
+  /**
+   * Tenant id put on every call (3-64 letters, digits, `-` or `_`). Default: the tenant the
+   * server assigns to the API key, else a random UUID. With an API key the server's tenant wins
+   * (a different explicit tenant makes connect() fail with UNAUTHORIZED).
+   */
+  tenantId?: string;
+  /** Reconnect automatically when an established connection drops. Default `true`. */
+  reconnect?: boolean;
+  /** First reconnect delay (exponential backoff base). Default `5000`. */
+  reconnectInterval?: number;
+  /** Total time allowed per request, queue time included; `0` = none. Default `30000`. */
+  timeout?: number;
+  /** Time allowed for TCP + TLS + upgrade + auth. Default `10000`. */
+  connectTimeout?: number;
+  /** Longest silence allowed between frames of a request; `0` = none. Default `0`. */
+  idleTimeout?: number;
+  /** Largest reconnect delay. Default `30000`. */
+  backoffCap?: number;
+  /** Reconnect attempts before giving up; `0` = unlimited. Default `10`. */
+  backoffMaxAttempts?: number;
+  /** Jitter applied to reconnect delays, percent (0-100). Default `20`. */
+  backoffJitterPercent?: number;
+  /** Keepalive ping interval once connected; `0` = off. Default `30000`. */
+  pingInterval?: number;
+  /** PEM file of extra CA certificates trusted for `wss://`. */
+  tlsCaFile?: string;
+  /** DANGER: disables certificate and host-name verification for `wss://`. Default `false`. */
+  tlsInsecure?: boolean;
+  /** Largest inbound message accepted, bytes (1024-1073741824). Default 16 MiB. */
+  maxMessageSize?: number;
+  /** Most requests accepted but not yet sent; past that, calls fail with QUEUE_FULL. Default `4096`. */
+  maxQueuedRequests?: number;
+}
+
+/** Options every request method accepts. */
+export interface RequestOptions {
+  /** Aborting cancels the request (server-side when the server supports it); it rejects with code CANCELLED. */
+  signal?: AbortSignal;
+  /** Total timeout of this call (ms); `0` or `Infinity` = none. Default: the client's `timeout`. */
+  timeout?: number;
+  /** Idle timeout of this call (ms); `0` or `Infinity` = none. Default: the client's `idleTimeout`. */
+  idleTimeout?: number;
+}
+
+export interface GenerateOptions extends RequestOptions {
+  prompt: string;
+  max_tokens?: number;
+  temperature?: number;
+  top_p?: number;
+  top_k?: number;
+  repetition_penalty?: number;
+  /** Overrides the client's model for this call. */
+  model?: string;
+  /** generate(): ask the server to stream (the result text is then the concatenated tokens). */
+  stream?: boolean;
+  /** Server-specific members added to the request's params (e.g. realm-server's `delay_ms`). */
+  extraParams?: Record<string, unknown>;
+}
+
+export interface GenerateResult {
+  text: string;
+  tokens_generated: number;
+  prompt_tokens?: number;
+  cost_usd?: number;
+  time_ms?: number;
+}
+
+/** Any JSON value returned by the server. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+export interface HealthStatus {
+  status: string;
+  uptime_seconds?: number;
+  version?: string;
+  [key: string]: JsonValue | undefined;
+}
+
+export interface ParamMetadata {
+  name: string;
+  type: string;
+  description: string;
+  required: boolean;
+  default?: JsonValue;
+}
+
+export interface FunctionMetadata {
+  name: string;
+  description: string;
+  params: ParamMetadata[];
+  returns: string;
+  streaming: boolean;
+}
+
+export interface RuntimeMetadata {
+  version: string;
+  functions: FunctionMetadata[];
+  [key: string]: JsonValue | FunctionMetadata[] | undefined;
+}
+
+/** Event payloads of `client.on(...)`. */
+export interface ConnectedEvent {
+  tenantId: string | undefined;
+  serverVersion: string | undefined;
+}
+export interface DisconnectedEvent {
+  /** WebSocket close code (1006 when none was received). */
+  code: number;
+  reason: string;
+  error: RealmError | undefined;
+}
+export interface ReconnectingEvent {
+  /** 1-based attempt number. */
+  attempt: number;
+  /** Wait before that attempt, ms. */
+  delay: number;
+  error: RealmError | undefined;
+}
+export interface RealmClientEvents {
+  connected: (event: ConnectedEvent) => void;
+  disconnected: (event: DisconnectedEvent) => void;
+  reconnecting: (event: ReconnectingEvent) => void;
+  error: (error: RealmError) => void;
+  /** Every streamed token of every request of this client, as it arrives. */
+  token: (token: string) => void;
+}
+export type RealmClientEventName = keyof RealmClientEvents;
+
+/** Codes of the core's error table. Server errors carry the server's code verbatim. */
+export type RealmErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'INVALID_URL'
+  | 'INVALID_STATE'
+  | 'NO_MEMORY'
+  | 'INTERNAL'
+  | 'NOT_CONNECTED'
+  | 'CONNECT_FAILED'
+  | 'TLS_ERROR'
+  | 'CONNECTION_LOST'
+  | 'TIMEOUT'
+  | 'IDLE_TIMEOUT'
+  | 'CANCELLED'
+  | 'UNAUTHORIZED'
+  | 'RATE_LIMIT_EXCEEDED'
+  | 'DISPATCH_ERROR'
+  | 'INTERNAL_ERROR'
+  | 'BACKEND_ERROR'
+  | 'SERVER_ERROR'
+  | 'PROTOCOL_ERROR'
+  | 'MESSAGE_TOO_LARGE'
+  | 'QUEUE_FULL';
+
+export type RealmErrorCategory =
+  | 'none'
+  | 'argument'
+  | 'connection'
+  | 'timeout'
+  | 'cancelled'
+  | 'auth'
+  | 'rate_limit'
+  | 'server'
+  | 'protocol'
+  | 'internal';
+
+export interface RealmErrorDetails {
+  status?: number;
+  retryAfter?: number;
+  retryable?: boolean;
+  httpStatus?: number;
+  closeCode?: number;
+  cause?: unknown;
+}
+
+/** Every error of this package. */
+export class RealmError extends Error {
+  constructor(code: string, message: string, details?: RealmErrorDetails);
+  readonly name: 'RealmError';
+  /** A RealmErrorCode, or the server's error code verbatim for unknown server codes. */
+  code: RealmErrorCode | (string & {});
+  /** Suggested wait before retrying, ms (rate limits), else undefined. */
+  retryAfter: number | undefined;
+  /** Whether the same call may succeed if retried later. */
+  retryable: boolean;
+  /** The core's numeric status (realm_status_t). */
+  status: number | undefined;
+  category: RealmErrorCategory;
+  /** HTTP status of a rejected WebSocket upgrade. */
+  httpStatus: number | undefined;
+  /** WebSocket close code involved, if any. */
+  closeCode: number | undefined;
+}
+
+export const ErrorCodes: { readonly [K in RealmErrorCode]: K };
+
+export interface ErrorTableRow {
+  readonly status: number;
+  readonly name: string;
+  readonly description: string;
+  readonly category: RealmErrorCategory;
+  readonly retryable: boolean;
+}
+/** The core's error table (realm_get_error_table). */
+export const errorTable: readonly ErrorTableRow[];
+/** Version of the librealm core inside the addon. */
+export const coreVersion: string;
+
+/**
+ * The async iterator returned by generateStream(). The request starts on the first next();
+ * leaving `for await` early (return()) or aborting the signal cancels it.
+ */
+export class TokenStream implements AsyncIterableIterator<string> {
+  private constructor();
+  [Symbol.asyncIterator](): TokenStream;
+  next(): Promise<IteratorResult<string, undefined>>;
+  /** Cancels the request if still running; resolves once it has ended. */
+  return(value?: unknown): Promise<IteratorResult<string, undefined>>;
+  throw(err?: unknown): Promise<IteratorResult<string, undefined>>;
+  /** Same as return(): cancels and resolves once the request has ended. */
+  cancel(): Promise<void>;
+  /** Set once the stream completed: the server's token count. */
+  result: { tokens_generated: number } | undefined;
+}
+
+export type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+export class RealmWebSocketClient {
+  /** @throws RealmError (INVALID_ARGUMENT / INVALID_URL) on bad options, e.g. a missing `model`. */
+  constructor(options: RealmClientOptions);
+
+  /** Connects; rejects with a RealmError (CONNECT_FAILED, TIMEOUT, UNAUTHORIZED, ...) within the connect timeout. */
+  connect(options?: { signal?: AbortSignal }): Promise<void>;
+  /** Closes the connection and stops reconnecting; in-flight requests reject with CANCELLED. */
+  disconnect(): Promise<void>;
+  /** Destroys the native client at once; the object cannot be used afterwards. */
+  close(): void;
+  isConnected(): boolean;
+  getState(): ConnectionState;
+  /** The tenant id in effect once connected. */
+  getTenantId(): string | undefined;
+  getServerVersion(): string | undefined;
+  hasExtension(name: 'interleave' | 'cancel' | 'retry_after' | 'terminal' | (string & {})): boolean;
+
+  generate(options: GenerateOptions): Promise<GenerateResult>;
+  generateStream(options: GenerateOptions): TokenStream;
+  executePipeline(name: string, input?: JsonValue | object, options?: RequestOptions): Promise<any>;
+  health(options?: RequestOptions): Promise<HealthStatus>;
+  metadata(options?: RequestOptions): Promise<RuntimeMetadata>;
+
+  on<E extends RealmClientEventName>(event: E, listener: RealmClientEvents[E]): this;
+  off<E extends RealmClientEventName>(event: E, listener: RealmClientEvents[E]): this;
+}
+
+export default RealmWebSocketClient;

@@ -1,0 +1,309 @@
+// Every public method and event of RealmWebSocketClient against a plain realm-server.
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+
+import defaultExport, { RealmWebSocketClient, RealmError, ErrorCodes, errorTable, coreVersion } from '@realm-ai/ws-client';
+import { startServer, expectedToken, nextEvent } from './helpers.mjs';
+
+const require = createRequire(import.meta.url);
+const TENANT_RULE = /^[\p{L}\p{N}_-]+$/u; // realm.md 8.1
+const SYSTEM_CA = '/etc/ssl/certs/ca-certificates.crt';
+
+let server;
+before(async () => {
+  server = await startServer(['--enable-faults', '--pipeline', 'summarize:m1,m2']);
+});
+after(async () => {
+  const { code } = await server.stop();
+  assert.equal(code, 0, 'realm-server exits cleanly on SIGTERM');
+});
+
+describe('module', () => {
+  test('CommonJS and ESM expose the same classes', () => {
+    const cjs = require('@realm-ai/ws-client');
+    assert.equal(cjs.RealmWebSocketClient, RealmWebSocketClient);
+    assert.equal(cjs.RealmError, RealmError);
+    assert.equal(defaultExport, RealmWebSocketClient);
+    assert.equal(typeof coreVersion, 'string');
+  });
+
+  test('ErrorCodes mirror the core error table', () => {
+    assert.equal(ErrorCodes.RATE_LIMIT_EXCEEDED, 'RATE_LIMIT_EXCEEDED');
+    assert.equal(ErrorCodes.UNAUTHORIZED, 'UNAUTHORIZED');
+    assert.equal(ErrorCodes.CONNECTION_LOST, 'CONNECTION_LOST');
+    assert.equal(ErrorCodes.TIMEOUT, 'TIMEOUT');
+    assert.equal(ErrorCodes.PROTOCOL_ERROR, 'PROTOCOL_ERROR');
+    assert.equal(ErrorCodes.CANCELLED, 'CANCELLED');
+    for (const row of errorTable) if (row.status !== 0) assert.equal(ErrorCodes[row.name], row.name);
+    const e = new RealmError('RATE_LIMIT_EXCEEDED', 'slow down', { retryAfter: 1500 });
+    assert.ok(e instanceof Error);
+    assert.equal(e.name, 'RealmError');
+    assert.equal(e.retryAfter, 1500);
+    assert.equal(e.retryable, true);
+    assert.equal(e.category, 'rate_limit');
+  });
+});
+
+describe('constructor', () => {
+  test('model is required, with a clear error', () => {
+    assert.throws(
+      () => new RealmWebSocketClient({ url: server.url }),
+      (e) => e instanceof RealmError && e.code === 'INVALID_ARGUMENT' && /options\.model is required/.test(e.message),
+    );
+    assert.throws(() => new RealmWebSocketClient(), (e) => e instanceof RealmError && e.code === 'INVALID_ARGUMENT');
+    assert.throws(() => new RealmWebSocketClient({ model: '' }), /model is required/);
+  });
+
+  test('invalid options are rejected by the core', () => {
+    assert.throws(
+      () => new RealmWebSocketClient({ model: 'm', url: 'http://example.com' }),
+      (e) => e instanceof RealmError && e.code === 'INVALID_URL',
+    );
+    assert.throws(
+      () => new RealmWebSocketClient({ model: 'm', timeout: 'soon' }),
+      (e) => e instanceof RealmError && e.code === 'INVALID_ARGUMENT' && /timeout/.test(e.message),
+    );
+    assert.throws(
+      () => new RealmWebSocketClient({ model: 'm', tenantId: 'a b' }),
+      (e) => e instanceof RealmError && e.code === 'INVALID_ARGUMENT' && /tenantId/.test(e.message),
+    );
+    assert.throws(
+      () => new RealmWebSocketClient({ model: 'm', maxMessageSize: 10 }),
+      (e) => e instanceof RealmError && e.code === 'INVALID_ARGUMENT' && /maxMessageSize/.test(e.message),
+    );
+  });
+
+  test('every documented option is accepted', async () => {
+    const client = new RealmWebSocketClient({
+      url: server.url,
+      model: 'llama-2-7b',
+      apiKey: 'your-api-key',
+      tenantId: 'my-tenant_1',
+      reconnect: true,
+      reconnectInterval: 5000,
+      timeout: 30000,
+      connectTimeout: 5000,
+      idleTimeout: 0,
+      backoffCap: 30000,
+      backoffMaxAttempts: 3,
+      backoffJitterPercent: 10,
+      pingInterval: 1000,
+      ...(fs.existsSync(SYSTEM_CA) ? { tlsCaFile: SYSTEM_CA } : {}), // the core reads it when connecting
+      tlsInsecure: false,
+      maxMessageSize: 1 << 20,
+      maxQueuedRequests: 100,
+    });
+    assert.equal(client.isConnected(), false);
+    assert.equal(client.getState(), 'disconnected');
+    await client.connect();
+    assert.equal(client.getTenantId(), 'my-tenant_1', 'a configured tenant is used against a server without auth');
+    await client.disconnect();
+  });
+});
+
+describe('connected client', () => {
+  let client;
+  before(async () => {
+    client = new RealmWebSocketClient({ url: server.url, model: 'llama-2-7b' });
+    const connected = nextEvent(client, 'connected');
+    await client.connect();
+    const ev = await connected;
+    assert.equal(ev.tenantId, client.getTenantId());
+    assert.equal(typeof ev.serverVersion, 'string');
+  });
+  after(async () => {
+    const disconnected = nextEvent(client, 'disconnected');
+    await client.disconnect();
+    const ev = await disconnected;
+    assert.equal(ev.code, 1000);
+    assert.equal(client.isConnected(), false);
+  });
+
+  test('connect / isConnected / getTenantId / server info', async () => {
+    assert.equal(client.isConnected(), true);
+    assert.equal(client.getState(), 'connected');
+    const tenant = client.getTenantId();
+    assert.equal(typeof tenant, 'string');
+    assert.ok(tenant.length >= 3 && tenant.length <= 64 && TENANT_RULE.test(tenant), `tenant ${tenant} satisfies realm.md 8.1`);
+    assert.equal(typeof client.getServerVersion(), 'string');
+    assert.equal(client.hasExtension('cancel'), true);
+    assert.equal(client.hasExtension('no-such-thing'), false);
+    await client.connect(); // connecting a connected client resolves at once
+    assert.equal(client.getTenantId(), tenant);
+  });
+
+  test('generate returns the documented result shape', async () => {
+    const result = await client.generate({ prompt: 'What is the capital of France?', max_tokens: 50 });
+    assert.equal(result.text, 'Paris');
+    assert.equal(result.tokens_generated, 1);
+    assert.equal(result.prompt_tokens, 6);
+    assert.equal(typeof result.cost_usd, 'number');
+    assert.equal(typeof result.time_ms, 'number');
+    const other = await client.generate({
+      prompt: 'hello there',
+      temperature: 0.5,
+      top_p: 0.9,
+      top_k: 40,
+      repetition_penalty: 1.1,
+      model: 'other-model',
+    });
+    assert.equal(other.text, 'Simulated response to: hello there');
+  });
+
+  test('generate with stream:true concatenates the streamed tokens', async () => {
+    const result = await client.generate({ prompt: 'Tell me a story', max_tokens: 20, stream: true });
+    let expected = '';
+    for (let i = 0; i < 20; i++) expected += expectedToken(i, 'Tell me a story');
+    assert.equal(result.text, expected);
+    assert.equal(result.tokens_generated, 20);
+  });
+
+  test('generateStream yields every token in order', async () => {
+    const tokens = [];
+    const stream = client.generateStream({ prompt: 'Tell me a story', max_tokens: 100 });
+    for await (const token of stream) tokens.push(token);
+    assert.equal(tokens.length, 100);
+    tokens.forEach((t, i) => assert.equal(t, expectedToken(i, 'Tell me a story'), `token ${i}`));
+    assert.deepEqual(stream.result, { tokens_generated: 100 });
+  });
+
+  test('long stream keeps order; non-ASCII tokens survive', async () => {
+    const prompt = 'Grüße🙂 from Zürich';
+    const n = 5000;
+    let i = 0;
+    for await (const token of client.generateStream({ prompt, max_tokens: n })) {
+      assert.equal(token, expectedToken(i, prompt));
+      i++;
+    }
+    assert.equal(i, n);
+  });
+
+  test('token events', async () => {
+    const seen = [];
+    const onToken = (t) => seen.push(t);
+    client.on('token', onToken);
+    const text = [];
+    for await (const t of client.generateStream({ prompt: 'Events please', max_tokens: 30 })) text.push(t);
+    await client.generate({ prompt: 'Events please', max_tokens: 5, stream: true });
+    client.off('token', onToken);
+    await client.generate({ prompt: 'Events please', max_tokens: 5, stream: true });
+    assert.equal(seen.length, 35);
+    assert.deepEqual(seen.slice(0, 30), text);
+    assert.throws(() => client.on('nope', () => {}), (e) => e.code === 'INVALID_ARGUMENT');
+  });
+
+  test('executePipeline runs a server pipeline', async () => {
+    const out = await client.executePipeline('summarize', { prompt: 'What is the capital of France?' });
+    assert.equal(typeof out, 'object');
+    assert.equal(typeof out.text, 'string');
+    await assert.rejects(client.executePipeline('no-such-pipeline', {}), (e) => e instanceof RealmError && e.code === 'DISPATCH_ERROR');
+  });
+
+  test('health and metadata', async () => {
+    const h = await client.health();
+    assert.equal(h.status, 'healthy');
+    assert.equal(typeof h.active_requests, 'number');
+    const m = await client.metadata();
+    assert.ok(Array.isArray(m.functions));
+    assert.ok(m.functions.some((f) => f.name === 'generate'));
+  });
+
+  test('bad arguments reject with INVALID_ARGUMENT', async () => {
+    await assert.rejects(client.generate({ max_tokens: 5 }), (e) => e instanceof RealmError && e.code === 'INVALID_ARGUMENT');
+    await assert.rejects(client.generate({ prompt: 'x', max_tokens: 1.5 }), (e) => e.code === 'INVALID_ARGUMENT');
+    await assert.rejects(client.generate({ prompt: 'x', temperature: -1 }), (e) => e.code === 'INVALID_ARGUMENT');
+    await assert.rejects(client.generate({ prompt: 'x', signal: 'nope' }), (e) => e.code === 'INVALID_ARGUMENT');
+    await assert.rejects(client.generate(), (e) => e.code === 'INVALID_ARGUMENT');
+    await assert.rejects(client.generateStream({}).next(), (e) => e.code === 'INVALID_ARGUMENT');
+    await assert.rejects(client.executePipeline(42), (e) => e.code === 'INVALID_ARGUMENT');
+  });
+
+  test('server errors carry the server code', async () => {
+    await assert.rejects(
+      client.generate({ prompt: 'x', extraParams: { delay_ms: 'soon' } }),
+      (e) => e instanceof RealmError && e.code === 'DISPATCH_ERROR' && /delay_ms/.test(e.message) && e.retryAfter === undefined,
+    );
+  });
+});
+
+test('requests on a client that never connected reject with NOT_CONNECTED', async () => {
+  const client = new RealmWebSocketClient({ url: server.url, model: 'm' });
+  await assert.rejects(client.generate({ prompt: 'x' }), (e) => e instanceof RealmError && e.code === 'NOT_CONNECTED');
+  await assert.rejects(client.health(), (e) => e.code === 'NOT_CONNECTED');
+  const stream = client.generateStream({ prompt: 'x' });
+  await assert.rejects(stream.next(), (e) => e.code === 'NOT_CONNECTED');
+  assert.deepEqual(await stream.next(), { value: undefined, done: true });
+  await client.disconnect();
+});
+
+test('disconnect rejects in-flight requests with CANCELLED', async () => {
+  const client = new RealmWebSocketClient({ url: server.url, model: 'm' });
+  await client.connect();
+  const pending = client.generate({ prompt: 'slow', max_tokens: 100, stream: true, extraParams: { delay_ms: 20 } });
+  const stream = client.generateStream({ prompt: 'slow', max_tokens: 100, extraParams: { delay_ms: 20 } });
+  const first = await stream.next();
+  assert.equal(first.done, false);
+  const pendingRejects = assert.rejects(pending, (e) => e instanceof RealmError && e.code === 'CANCELLED');
+  await client.disconnect();
+  await pendingRejects;
+  await assert.rejects(
+    (async () => {
+      for await (const _ of stream);
+    })(),
+    (e) => e.code === 'CANCELLED',
+  );
+  // The client can connect again.
+  await client.connect();
+  assert.equal((await client.generate({ prompt: 'What is the capital of France?' })).text, 'Paris');
+  await client.disconnect();
+});
+
+test('close() destroys the client and rejects what was pending', async () => {
+  const client = new RealmWebSocketClient({ url: server.url, model: 'm' });
+  await client.connect();
+  const pending = client.generate({ prompt: 'slow', max_tokens: 100, stream: true, extraParams: { delay_ms: 20 } });
+  const stream = client.generateStream({ prompt: 'slow', max_tokens: 100, extraParams: { delay_ms: 20 } });
+  assert.equal((await stream.next()).done, false);
+  client.close();
+  await assert.rejects(pending, (e) => e instanceof RealmError && e.code === 'CANCELLED');
+  await assert.rejects(stream.next(), (e) => e.code === 'CANCELLED');
+  assert.equal(client.getState(), 'closed');
+  assert.equal(client.isConnected(), false);
+  await assert.rejects(client.generate({ prompt: 'x' }), (e) => e instanceof RealmError && e.code === 'INVALID_STATE');
+  await assert.rejects(client.connect(), (e) => e instanceof RealmError && e.code === 'INVALID_STATE');
+  client.close(); // idempotent
+});
+
+test('disconnect() from inside a token listener', async () => {
+  const client = new RealmWebSocketClient({ url: server.url, model: 'm' });
+  await client.connect();
+  let seen = 0;
+  let closing;
+  client.on('token', () => {
+    if (++seen === 3) closing = client.disconnect();
+  });
+  await assert.rejects(client.generate({ prompt: 'x', max_tokens: 1000, stream: true, extraParams: { delay_ms: 2 } }), (e) => e.code === 'CANCELLED');
+  await closing;
+  assert.equal(client.isConnected(), false);
+});
+
+test('close() from inside a token listener', async () => {
+  const client = new RealmWebSocketClient({ url: server.url, model: 'm' });
+  await client.connect();
+  let seen = 0;
+  client.on('token', () => {
+    if (++seen === 3) client.close();
+  });
+  const stream = client.generateStream({ prompt: 'x', max_tokens: 1000, extraParams: { delay_ms: 2 } });
+  const other = client.generate({ prompt: 'y', max_tokens: 1000, stream: true, extraParams: { delay_ms: 2 } });
+  await assert.rejects(
+    (async () => {
+      for await (const _ of stream);
+    })(),
+    (e) => e.code === 'CANCELLED',
+  );
+  await assert.rejects(other, (e) => e.code === 'CANCELLED');
+  assert.equal(client.getState(), 'closed');
+});

@@ -1,0 +1,14 @@
+// The TypeScript declarations compile for CommonJS and ESM consumers (tsc --noEmit).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { runNode, repoRoot } from './helpers.mjs';
+
+const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+
+test('index.d.ts / index.d.mts type-check the documented usage and every API', { skip: !fs.existsSync(tsc) && 'typescript is not installed (npm install)' }, async () => {
+  const r = await runNode([tsc, '-p', path.join('tests', 'node', 'types', 'tsconfig.json')], { timeout: 120000 });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+});

@@ -1,0 +1,18 @@
+// Type test (tsc --noEmit): the CommonJS entry.
+import realm = require('@realm-ai/ws-client');
+
+export async function quickStart(): Promise<void> {
+  const { RealmWebSocketClient, RealmError } = realm;
+  const client = new RealmWebSocketClient({ url: 'ws://localhost:8080', model: 'llama-2-7b', apiKey: 'your-api-key' });
+  await client.connect();
+  console.log('Tenant ID:', client.getTenantId());
+  const result: realm.GenerateResult = await client.generate({ prompt: 'What is the capital of France?', max_tokens: 50 });
+  console.log(result.text);
+  for await (const token of client.generateStream({ prompt: 'Tell me a story', max_tokens: 100 })) {
+    process.stdout.write(token);
+  }
+  client.disconnect();
+  const e = new RealmError('TIMEOUT', 'x');
+  const code: string = e.code;
+  void code;
+}
