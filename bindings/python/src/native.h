@@ -14,6 +14,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -176,6 +177,8 @@ private:
     };
     static void ctl_complete(void *user, realm_client_t *, realm_status_t status, const realm_error_t *error);
 
+    using JsonStarter = std::function<realm_status_t(const realm_handler_t *, realm_request_t **, realm_error_t **)>;
+    py::object start_json_request(py::handle self, const JsonStarter &begin);
     py::object start(py::handle self, std::shared_ptr<ReqState> st, realm_status_t rc, realm_request_t *req,
                      realm_error_t *err, int how);
     py::object start_op(py::handle self, bool connect);

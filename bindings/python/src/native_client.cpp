@@ -478,7 +478,8 @@ py::object NativeClient::generate(py::handle self, py::handle options, int how, 
     return start(self, std::move(st), rc, req, err, how);
 }
 
-py::object NativeClient::health(py::handle self) {
+// health, metadata, pipeline and call: one JSON result, no tokens.
+py::object NativeClient::start_json_request(py::handle self, const JsonStarter &begin) {
     if (!client_) raise_message(REALM_ERR_NOT_CONNECTED, "the client is not connected: call connect() first");
     auto st = std::make_shared<ReqState>(ReqState::kJson, ReqState::kUnary);
     realm_handler_t h = REALM_HANDLER_INIT;
@@ -486,46 +487,34 @@ py::object NativeClient::health(py::handle self) {
     h.queue = queue_;
     realm_request_t *req = nullptr;
     realm_error_t *err = nullptr;
-    realm_status_t rc = realm_health(client_, nullptr, &h, &req, &err);
+    realm_status_t rc = begin(&h, &req, &err);
     return start(self, std::move(st), rc, req, err, 0);
 }
 
+py::object NativeClient::health(py::handle self) {
+    return start_json_request(self, [this](const realm_handler_t *h, realm_request_t **req, realm_error_t **err) {
+        return realm_health(client_, nullptr, h, req, err);
+    });
+}
+
 py::object NativeClient::metadata(py::handle self) {
-    if (!client_) raise_message(REALM_ERR_NOT_CONNECTED, "the client is not connected: call connect() first");
-    auto st = std::make_shared<ReqState>(ReqState::kJson, ReqState::kUnary);
-    realm_handler_t h = REALM_HANDLER_INIT;
-    h.user = st.get();
-    h.queue = queue_;
-    realm_request_t *req = nullptr;
-    realm_error_t *err = nullptr;
-    realm_status_t rc = realm_metadata(client_, nullptr, &h, &req, &err);
-    return start(self, std::move(st), rc, req, err, 0);
+    return start_json_request(self, [this](const realm_handler_t *h, realm_request_t **req, realm_error_t **err) {
+        return realm_metadata(client_, nullptr, h, req, err);
+    });
 }
 
 py::object NativeClient::pipeline(py::handle self, const std::string &name, py::handle input_json) {
     const char *input = input_json.is_none() ? nullptr : utf8_arg(input_json.ptr(), "pipeline input");
-    if (!client_) raise_message(REALM_ERR_NOT_CONNECTED, "the client is not connected: call connect() first");
-    auto st = std::make_shared<ReqState>(ReqState::kJson, ReqState::kUnary);
-    realm_handler_t h = REALM_HANDLER_INIT;
-    h.user = st.get();
-    h.queue = queue_;
-    realm_request_t *req = nullptr;
-    realm_error_t *err = nullptr;
-    realm_status_t rc = realm_pipeline(client_, name.c_str(), input, nullptr, &h, &req, &err);
-    return start(self, std::move(st), rc, req, err, 0);
+    return start_json_request(self, [&](const realm_handler_t *h, realm_request_t **req, realm_error_t **err) {
+        return realm_pipeline(client_, name.c_str(), input, nullptr, h, req, err);
+    });
 }
 
 py::object NativeClient::call(py::handle self, const std::string &function, py::handle params_json) {
     const char *params = params_json.is_none() ? nullptr : utf8_arg(params_json.ptr(), "params");
-    if (!client_) raise_message(REALM_ERR_NOT_CONNECTED, "the client is not connected: call connect() first");
-    auto st = std::make_shared<ReqState>(ReqState::kJson, ReqState::kUnary);
-    realm_handler_t h = REALM_HANDLER_INIT;
-    h.user = st.get();
-    h.queue = queue_;
-    realm_request_t *req = nullptr;
-    realm_error_t *err = nullptr;
-    realm_status_t rc = realm_call(client_, function.c_str(), params, nullptr, &h, &req, &err);
-    return start(self, std::move(st), rc, req, err, 0);
+    return start_json_request(self, [&](const realm_handler_t *h, realm_request_t **req, realm_error_t **err) {
+        return realm_call(client_, function.c_str(), params, nullptr, h, req, err);
+    });
 }
 
 // ------------------------------------------------------------------ draining
