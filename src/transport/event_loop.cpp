@@ -129,7 +129,10 @@ void EventLoop::run() {
     if (!context_) return;
 
     while (!stop_.load(std::memory_order_acquire)) {
-        if (lws_service(context_, 0) < 0) break;
+        in_service_ = true;
+        int rc = lws_service(context_, 0);
+        in_service_ = false;
+        if (rc < 0) break;
         drain_posted();
         // Publish what this pass received. Callbacks may add more work for
         // the next pass; swap first so that is not run now.

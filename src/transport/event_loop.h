@@ -48,6 +48,10 @@ public:
     // batch per request.
     void after_pass(std::function<void()> fn) { after_pass_.push_back(std::move(fn)); }
 
+    // Loop thread: true while lws_service() runs (inside lws callbacks and
+    // timers), false while posted work and after-pass work run.
+    bool in_service() const { return in_service_; }
+
     // Loop thread: the vhost for a connection. Plain ws:// shares one vhost
     // without TLS state; wss:// vhosts (system CAs, plus `ca_file` if given)
     // are created on first use, so a process that never uses TLS never loads
@@ -80,6 +84,7 @@ private:
     bool spinning_ = false;          // the loop is watching posted_ without sleeping
     std::atomic<bool> has_posted_{false};
     bool spin_requested_ = false;    // loop thread only
+    bool in_service_ = false;        // loop thread only
     unsigned fruitless_spins_ = 0;   // consecutive spins that found no work
     unsigned skipped_spins_ = 0;
     std::atomic<bool> stop_{false};

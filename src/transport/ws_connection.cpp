@@ -82,6 +82,20 @@ void WsConnection::request_write() {
 }
 
 void WsConnection::send_text(std::string frame) {
+    // Fast path for request frames posted by callers: outside lws_service()
+    // (no lws callback is running), with nothing queued or partially sent
+    // ahead, write at once instead of asking for WRITEABLE, which costs a
+    // poll() and a service pass per request (docs/BENCHMARKS.md). lws keeps
+    // any unsent rest in its own buffer; while such a partial is pending it
+    // forbids further writes, so then the frame takes the queue.
+    if (opened_ && wsi_ && out_.empty() && !ping_pending_ && !close_pending_ && !rx_discarding_ &&
+        !loop_.in_service() && !lws_partial_buffered(wsi_)) {
+        size_t len = frame.size() - LWS_PRE;
+        auto *p = reinterpret_cast<unsigned char *>(&frame[0]) + LWS_PRE;
+        if (lws_write(wsi_, p, len, LWS_WRITE_TEXT) < static_cast<int>(len))
+            lws_set_timeout(wsi_, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);  // broken: close it
+        return;
+    }
     out_.push_back(std::move(frame));
     request_write();
 }
