@@ -26,7 +26,6 @@ REALM_API realm_status_t realm_options_set_url(realm_options_t *opts, const char
     if (!opts || !url) return REALM_ERR_INVALID_ARGUMENT;
     realm::core::ServerUrl parsed;
     if (!realm::core::parse_url(url, &parsed).empty()) return REALM_ERR_INVALID_URL;
-    opts->o.url = url;
     opts->o.server = parsed;
     return REALM_OK;
     REALM_GUARD_END(realm::capi::status_only)

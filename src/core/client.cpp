@@ -243,13 +243,12 @@ void ClientCore::on_ready(const protocol::InboundFrame &welcome) {
     phase_ = Phase::Ready;
     was_ready_ = true;
     reconnect_attempt_ = 0;
-    ext_interleave_ = ext_cancel_ = ext_terminal_ = false;
+    ext_interleave_ = ext_cancel_ = false;
     std::vector<std::string> exts;
     for (auto e : welcome.extensions) {
         exts.emplace_back(e);
         if (e == wire::kExtInterleave) ext_interleave_ = true;
         else if (e == wire::kExtCancel) ext_cancel_ = true;
-        else if (e == wire::kExtTerminal) ext_terminal_ = true;
     }
     // Tenant in effect (realm.md 12.2-12.3): the authenticated tenant wins;
     // else the configured one; else one the server named; else our own UUID.

@@ -56,7 +56,6 @@ public:
     bool has_extension(const std::string &name) const;
     const Options &options() const { return opts_; }
     std::string next_request_id() { return "r" + std::to_string(next_id_.fetch_add(1) + 1); }
-    transport::EventLoop &loop() { return loop_; }
 
 private:
     enum class Phase { Idle, Opening, AwaitHello, Authenticating, Ready };
@@ -143,7 +142,7 @@ private:
     std::unique_ptr<transport::Timer> ping_timer_;
     int64_t last_rx_us_ = 0;                   // last frame or pong
     int64_t ping_sent_us_ = 0;                 // last keepalive ping (0 = none)
-    bool ext_interleave_ = false, ext_cancel_ = false, ext_terminal_ = false;
+    bool ext_interleave_ = false, ext_cancel_ = false;
     std::vector<Waiter> connect_waiters_;
     std::deque<realm_request_t *> pending_;    // waiting for a ready connection
     std::unordered_map<std::string_view, realm_request_t *> inflight_;  // keys view req->id

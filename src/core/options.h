@@ -20,7 +20,6 @@ struct ServerUrl {
 std::string parse_url(const std::string &url, ServerUrl *out);
 
 struct Options {
-    std::string url = "ws://localhost:8080";
     ServerUrl server{false, "localhost", 8080, "/"};
     std::string api_key;
     std::string tenant_id;

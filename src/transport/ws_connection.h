@@ -72,8 +72,6 @@ public:
     // torn down as soon as possible. The pointer must not be used after.
     void detach();
 
-    size_t queued_frames() const { return out_.size(); }
-
     // lws glue (ws_connection.cpp).
     static int lws_callback(struct lws *wsi, int reason, void *user, void *in, size_t len);
 
