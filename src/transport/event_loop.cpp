@@ -170,8 +170,12 @@ void EventLoop::drain_posted() {
 }
 
 void EventLoop::spin_for_posted_work() {
-    // Bounded: 20 us of watching, yielding the core now and then so that a
-    // caller pinned to the same core can run and post its next request.
+    // Bounded: 20 us of watching, giving up the core at every step. A caller
+    // that shares the core (pinned with the loop, or a busy machine) runs at
+    // once and posts its next request; one on a core of its own is seen within
+    // one sched_yield() (well under a microsecond). Pausing between yields
+    // only burnt a shared core: yielding at every step measured +4% Python
+    // round trips and a lower C p50 (docs/benchmarks-python.md).
     constexpr int64_t kSpinUs = 20;
     // Self-limiting: after 8 spins in a row that found nothing (callers that
     // do not answer a completion with a new request right away), only every
@@ -183,15 +187,7 @@ void EventLoop::spin_for_posted_work() {
         spinning_ = true;
     }
     int64_t deadline = monotonic_us() + kSpinUs;
-    for (unsigned i = 1; !has_posted_.load(std::memory_order_acquire); ++i) {
-        if (i % 64 == 0) {
-            if (monotonic_us() >= deadline) break;
-            sched_yield();
-        }
-#if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
-#endif
-    }
+    while (!has_posted_.load(std::memory_order_acquire) && monotonic_us() < deadline) sched_yield();
     bool found = has_posted_.load(std::memory_order_acquire);
     fruitless_spins_ = found ? 0 : fruitless_spins_ + 1;
     {
@@ -204,15 +200,26 @@ void EventLoop::spin_for_posted_work() {
 }
 
 bool EventLoop::post(std::function<void()> fn) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (!accepting_) return false;
-    bool was_empty = posted_.empty();
-    posted_.push_back(std::move(fn));
-    has_posted_.store(true, std::memory_order_release);
-    // lws_cancel_service touches the context: only while accepting_ (checked
-    // under the same mutex the loop takes before destroying it). A spinning
-    // loop needs no wake-up.
-    if (was_empty && !spinning_ && !in_loop_thread()) lws_cancel_service(context_);
+    bool spinning;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!accepting_) return false;
+        bool was_empty = posted_.empty();
+        posted_.push_back(std::move(fn));
+        has_posted_.store(true, std::memory_order_release);
+        spinning = spinning_;
+        // lws_cancel_service touches the context: only while accepting_
+        // (checked under the same mutex the loop takes before destroying it).
+        // A spinning loop needs no wake-up.
+        if (was_empty && !spinning && !in_loop_thread()) lws_cancel_service(context_);
+    }
+    // The loop is spinning, waiting for just this work: hand it the core at
+    // once, so the request is on the wire while this thread goes on to wait
+    // for the answer. Without this, a caller sharing the loop's core (the SDK
+    // benchmarks pin both to one) runs on until it blocks before the loop
+    // sends: Python round trips +8% (docs/benchmarks-python.md). With a core
+    // of its own the loop is already running and sched_yield() returns at once.
+    if (spinning && !in_loop_thread()) sched_yield();
     return true;
 }
 
