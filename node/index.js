@@ -147,6 +147,26 @@ class Call {
 
 const DONE_RESULT = Object.freeze({ value: undefined, done: true });
 
+// Bursts with fewer tokens than this are sliced into strings at once.
+const kMinRun = 8;
+
+// Consecutive tokens of one burst for one stream, sliced when taken.
+class TokenRun {
+  constructor(text, p, lens) {
+    this.text = text;
+    this.p = p; // offset of the next token in text
+    this.lens = lens; // Int32Array of UTF-16 lengths
+    this.k = 0; // index of the next token
+  }
+
+  take() {
+    const len = this.lens[this.k++];
+    const tok = this.text.slice(this.p, this.p + len);
+    this.p += len;
+    return tok;
+  }
+}
+
 /**
  * The object returned by generateStream(): an async iterator of token strings
  * over a JS-side buffer. The request starts on the first next(); leaving a
@@ -162,6 +182,7 @@ class TokenStream {
     this._started = false;
     this._finished = false; // no more tokens for the consumer
     this._error = null; // thrown after the buffered tokens
+    // Tokens not yet taken: strings, and TokenRun chunks sliced on demand.
     this._buf = [];
     this._head = 0;
     this._resolve = null; // the parked next()
@@ -178,7 +199,15 @@ class TokenStream {
   next() {
     const buf = this._buf;
     if (this._head < buf.length) {
-      const value = buf[this._head++];
+      const item = buf[this._head];
+      let value;
+      if (typeof item === 'string') {
+        value = item;
+        this._head++;
+      } else {
+        value = item.take();
+        if (item.k === item.lens.length) this._head++;
+      }
       if (this._head === buf.length) {
         buf.length = 0;
         this._head = 0;
@@ -280,11 +309,28 @@ class TokenStream {
 
   tokens(text, p, m, at, count) {
     if (this._finished) return;
-    for (let k = 0; k < count; k++) {
-      const len = m[at + k];
+    // Waiting next() calls (normally one) get their tokens now.
+    while (this._resolve !== null && count > 0) {
+      const len = m[at];
       this._push(text.slice(p, p + len));
       p += len;
+      at++;
+      count--;
     }
+    if (count === 0) return;
+    if (count < kMinRun) {
+      for (let k = 0; k < count; k++) {
+        const len = m[at + k];
+        this._push(text.slice(p, p + len));
+        p += len;
+      }
+      return;
+    }
+    // Many tokens: keep the burst's text and a copy of the lengths, and slice
+    // each token when it is taken. A consumer that falls behind then holds a
+    // few objects per burst instead of one string per token, which kept V8's
+    // young generation growing (+15-20 MB peak RSS with 100 streams).
+    this._buf.push(new TokenRun(text, p, m.slice(at, at + count)));
   }
 
   _push(tok) {

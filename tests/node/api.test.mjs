@@ -180,6 +180,33 @@ describe('connected client', () => {
     assert.equal(i, n);
   });
 
+  test('a consumer that falls behind gets every buffered token, in order', async () => {
+    // The whole stream arrives while the loop sleeps, so most tokens sit in
+    // the stream's buffer as runs of a burst, sliced when taken.
+    const prompt = 'Grüße🙂 slow reader';
+    const n = 3000;
+    const stream = client.generateStream({ prompt, max_tokens: n });
+    const first = await stream.next();
+    assert.equal(first.value, expectedToken(0, prompt));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    let i = 1;
+    for await (const token of stream) {
+      assert.equal(token, expectedToken(i, prompt), `token ${i}`);
+      i++;
+    }
+    assert.equal(i, n);
+    assert.deepEqual(stream.result, { tokens_generated: n });
+  });
+
+  test('next() calls made without waiting resolve in order', async () => {
+    const prompt = 'Eager reader';
+    const stream = client.generateStream({ prompt, max_tokens: 40 });
+    const pending = Array.from({ length: 45 }, () => stream.next());
+    const results = await Promise.all(pending);
+    results.slice(0, 40).forEach((r, i) => assert.deepEqual(r, { value: expectedToken(i, prompt), done: false }));
+    results.slice(40).forEach((r) => assert.equal(r.done, true));
+  });
+
   test('token events', async () => {
     const seen = [];
     const onToken = (t) => seen.push(t);
