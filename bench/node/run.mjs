@@ -4,7 +4,8 @@
 //
 //   node bench/node/run.mjs [--reps N] [--json out.json]
 //   env: REALM_SERVER (realm-server binary), REALM_BENCH_CLIENT_CPU [0],
-//        REALM_BENCH_SERVER_CPU [1], REALM_BENCH_SCALE [1]
+//        REALM_BENCH_SERVER_CPU [1], REALM_BENCH_SCALE [1],
+//        REALM_BENCH_WARMUP [full] (or short: see workload.mjs)
 //
 // Every (workload, client) pair runs in a fresh process, REPS times, in
 // alternating order; it prints the medians and the best repetition of each
@@ -126,7 +127,8 @@ function table(agg) {
 
 console.log(
   `Node ${process.version}, ${os.cpus()[0].model}, ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(2)} at the end; ` +
-    `clients pinned to CPU ${clientCpu}, server to CPU ${serverCpu}${haveTaskset ? '' : ' (taskset missing: NOT pinned)'}; ${reps} repetitions\n`,
+    `clients pinned to CPU ${clientCpu}, server to CPU ${serverCpu}${haveTaskset ? '' : ' (taskset missing: NOT pinned)'}; ${reps} repetitions; ` +
+    `warm-up ${process.env.REALM_BENCH_WARMUP || 'full'}\n`,
 );
 console.log(`Median of ${reps} repetitions:\n`);
 console.log(table(median));

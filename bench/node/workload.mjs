@@ -7,11 +7,19 @@
 //   roundtrip   2,000 sequential `await generate({max_tokens: 1, stream: true})`
 //               (one streamed token + complete per call)     -> req/s, p50/p99 us
 //   latency     one token per ms (server `stamp`), 2,000 tok  -> delivery p50/p99 us
+// Env: REALM_BENCH_WARMUP=full (default) | short. `full` measures steady
+//   state: 2,000 warm-up round trips, and the latency loop runs once unmeasured
+//   first. `short` is the first harness (200 round trips, no latency warm-up
+//   pass): its figures include V8 compiling both clients' code, which on one
+//   pinned core stalls the JS thread for milliseconds (docs/benchmarks-node.md).
+// REALM_BENCH_DUMP=prefix writes the latency samples to prefix.<client>.
+import fs from 'node:fs';
 import { RealmWebSocketClient } from '@realm-ai/ws-client';
 import { WsRealmClient } from './ws-client.mjs';
 
 const [kind, workload, url] = process.argv.slice(2);
 const scale = Number(process.env.REALM_BENCH_SCALE || 1);
+const fullWarmup = (process.env.REALM_BENCH_WARMUP || 'full') !== 'short';
 
 function nowUs() {
   return Number(process.hrtime.bigint() / 1000n); // CLOCK_MONOTONIC, as the server's stamp
@@ -33,12 +41,25 @@ async function drain(stream) {
   return n;
 }
 
+// Delivery latency of every token of one stream: the server stamps each token
+// with its CLOCK_MONOTONIC send time (us) and sends one every `delayMs`.
+async function deliveryLatencies(client, n, delayMs) {
+  const lat = [];
+  for await (const t of client.generateStream({ prompt: 'x', max_tokens: n, extraParams: { delay_ms: delayMs, stamp: true } })) {
+    lat.push(nowUs() - Number(t));
+  }
+  if (lat.length !== n) throw new Error(`got ${lat.length} of ${n} tokens`);
+  return lat;
+}
+
 async function main() {
   const client = kind === 'realm' ? new RealmWebSocketClient({ url, model: 'bench', timeout: 0 }) : new WsRealmClient({ url, model: 'bench' });
   await client.connect();
-  // Warm-up: JIT and connection.
+  // Warm-up: the connection and V8. After a few hundred round trips TurboFan
+  // is still compiling (the ws client's code most of all).
   await drain(client.generateStream({ prompt: 'warm up', max_tokens: 2000 }));
-  for (let i = 0; i < 200; i++) await client.generate({ prompt: 'warm', max_tokens: 1, stream: true });
+  const warmRoundTrips = fullWarmup ? 2000 : 200;
+  for (let i = 0; i < warmRoundTrips; i++) await client.generate({ prompt: 'warm', max_tokens: 1, stream: true });
 
   const out = { client: kind, workload };
   if (workload === 'stream') {
@@ -82,11 +103,11 @@ async function main() {
     out.p99_us = percentile(lat, 99);
   } else if (workload === 'latency') {
     const n = Math.round(2000 * scale);
-    const lat = [];
-    for await (const t of client.generateStream({ prompt: 'x', max_tokens: n, extraParams: { delay_ms: 1, stamp: true } })) {
-      lat.push(nowUs() - Number(t));
-    }
-    if (lat.length !== n) throw new Error(`got ${lat.length} of ${n} tokens`);
+    // Run the measuring loop once unmeasured, so that neither client's
+    // figures include V8 compiling it (and the iterator code it drives).
+    if (fullWarmup) await deliveryLatencies(client, n, 1);
+    const lat = await deliveryLatencies(client, n, 1);
+    if (process.env.REALM_BENCH_DUMP) fs.writeFileSync(`${process.env.REALM_BENCH_DUMP}.${kind}`, lat.join('\n'));
     lat.sort((a, b) => a - b);
     out.p50_us = percentile(lat, 50);
     out.p99_us = percentile(lat, 99);

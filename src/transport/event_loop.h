@@ -37,7 +37,8 @@ public:
     EventLoop &operator=(const EventLoop &) = delete;
 
     // Any thread: runs `fn` on the loop thread soon, in posting order.
-    // Returns false (and drops fn) once the loop is shutting down.
+    // Returns false (and drops fn) once the loop is shutting down. Yields the
+    // core once (sched_yield) when the loop is spinning for work.
     bool post(std::function<void()> fn);
 
     // True on the loop thread.
