@@ -405,43 +405,39 @@ private:
         peek_fail(Code::EofWhileParsingObject);
     }
 
-    // Serde's MapAccess::next_key for a string key. Returns false at '}'.
-    bool next_key(bool *first, std::string *key) {
+    // The separator before the next entry of an object or array, as serde's
+    // MapAccess::next_key / SeqAccess::next_element check it. Returns the
+    // entry's first byte, or -1 at the closing bracket.
+    int next_entry(bool *first, char close, Code eof, Code expected_comma_or_end) {
         int p = parse_whitespace();
-        if (p < 0) peek_fail(Code::EofWhileParsingObject);
-        if (p == '}') return false;
+        if (p < 0) peek_fail(eof);
+        if (p == close) return -1;
         if (p == ',' && !*first) {
             eat_char();
             p = parse_whitespace();
         } else if (*first) {
             *first = false;
         } else {
-            peek_fail(Code::ExpectedObjectCommaOrEnd);
+            peek_fail(expected_comma_or_end);
         }
         if (p < 0) peek_fail(Code::EofWhileParsingValue);
-        if (p == '}') peek_fail(Code::TrailingComma);
+        if (p == close) peek_fail(Code::TrailingComma);
+        return p;
+    }
+
+    // MapAccess::next_key for a string key. Returns false at '}'.
+    bool next_key(bool *first, std::string *key) {
+        int p = next_entry(first, '}', Code::EofWhileParsingObject, Code::ExpectedObjectCommaOrEnd);
+        if (p < 0) return false;
         if (p != '"') peek_fail(Code::KeyMustBeAString);
         eat_char();
         *key = parse_str();
         return true;
     }
 
-    // Serde's SeqAccess::next_element prologue. Returns false at ']'.
+    // SeqAccess::next_element prologue. Returns false at ']'.
     bool next_element(bool *first) {
-        int p = parse_whitespace();
-        if (p < 0) peek_fail(Code::EofWhileParsingList);
-        if (p == ']') return false;
-        if (p == ',' && !*first) {
-            eat_char();
-            p = parse_whitespace();
-        } else if (*first) {
-            *first = false;
-        } else {
-            peek_fail(Code::ExpectedListCommaOrEnd);
-        }
-        if (p < 0) peek_fail(Code::EofWhileParsingValue);
-        if (p == ']') peek_fail(Code::TrailingComma);
-        return true;
+        return next_entry(first, ']', Code::EofWhileParsingList, Code::ExpectedListCommaOrEnd) >= 0;
     }
 
     void end_seq() {
