@@ -732,6 +732,19 @@ private:
     int remaining_depth_ = 128;
 };
 
+// Runs one decode; a serde error becomes *error (its Display text) and false.
+template <class Decode>
+bool run_decoder(std::string_view text, std::string *error, Decode &&decode) {
+    try {
+        Deserializer d(text);
+        decode(d);
+    } catch (Error &e) {
+        *error = e.display();
+        return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 bool decode_function_call(std::string_view text, FunctionCall *out, std::string *error) {
@@ -742,12 +755,8 @@ bool decode_function_call(std::string_view text, FunctionCall *out, std::string 
         {"tenant_id", FieldKind::OptionalString, true},
     };
     FieldSlot slots[4];
-    try {
-        Deserializer(text).decode_struct("FunctionCall", fields, 4, slots);
-    } catch (Error &e) {
-        *error = e.display();
+    if (!run_decoder(text, error, [&](Deserializer &d) { d.decode_struct("FunctionCall", fields, 4, slots); }))
         return false;
-    }
     out->id = std::move(slots[0].text);
     out->function = std::move(slots[1].text);
     out->params = std::move(slots[2].value);
@@ -764,25 +773,15 @@ bool decode_auth_message(std::string_view text, AuthMessage *out, std::string *e
         {"api_key", FieldKind::String, false},
     };
     FieldSlot slots[2];
-    try {
-        Deserializer(text).decode_struct("AuthMessage", fields, 2, slots);
-    } catch (Error &e) {
-        *error = e.display();
+    if (!run_decoder(text, error, [&](Deserializer &d) { d.decode_struct("AuthMessage", fields, 2, slots); }))
         return false;
-    }
     out->type = std::move(slots[0].text);
     out->api_key = std::move(slots[1].text);
     return true;
 }
 
 bool decode_value(std::string_view text, Value *out, std::string *error) {
-    try {
-        *out = Deserializer(text).decode_value();
-    } catch (Error &e) {
-        *error = e.display();
-        return false;
-    }
-    return true;
+    return run_decoder(text, error, [&](Deserializer &d) { *out = d.decode_value(); });
 }
 
 }  // namespace realm::serde
