@@ -64,6 +64,9 @@ private:
         void *user;
     };
 
+    // submit() without the hand-over: checks, then posts under submit_mutex_.
+    realm_status_t post_request(realm_request_t *req, std::string *why);
+
     // ---- loop thread ----
     void start_attempt();
     void on_attempt_failed(const Error &err, bool retryable);

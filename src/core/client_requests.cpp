@@ -19,6 +19,14 @@ realm_outcome_t outcome_for(const Error &e) {
 // ---------------------------------------------------------------- any thread
 
 realm_status_t ClientCore::submit(realm_request_t *req, std::string *why) {
+    realm_status_t rc = post_request(req, why);
+    // Outside submit_mutex_, so that other submitting threads do not wait
+    // for this one's turn on the core.
+    if (rc == REALM_OK) loop_.yield_to_spinning_loop();
+    return rc;
+}
+
+realm_status_t ClientCore::post_request(realm_request_t *req, std::string *why) {
     std::lock_guard<std::mutex> lock(submit_mutex_);
     if (closed_) {
         *why = "the client is being destroyed";

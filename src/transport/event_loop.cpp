@@ -184,7 +184,7 @@ void EventLoop::spin_for_posted_work() {
     {
         std::lock_guard<std::mutex> lock(mutex_);
         if (!posted_.empty()) return;  // the next pass drains it
-        spinning_ = true;
+        spinning_.store(true, std::memory_order_release);
     }
     int64_t deadline = monotonic_us() + kSpinUs;
     while (!has_posted_.load(std::memory_order_acquire) && monotonic_us() < deadline) sched_yield();
@@ -194,33 +194,32 @@ void EventLoop::spin_for_posted_work() {
         // Under the mutex: post() either saw spinning_ (and skipped the
         // wake-up, so its work is drained right here) or sees it cleared.
         std::lock_guard<std::mutex> lock(mutex_);
-        spinning_ = false;
+        spinning_.store(false, std::memory_order_release);
     }
     drain_posted();
 }
 
 bool EventLoop::post(std::function<void()> fn) {
-    bool spinning;
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (!accepting_) return false;
-        bool was_empty = posted_.empty();
-        posted_.push_back(std::move(fn));
-        has_posted_.store(true, std::memory_order_release);
-        spinning = spinning_;
-        // lws_cancel_service touches the context: only while accepting_
-        // (checked under the same mutex the loop takes before destroying it).
-        // A spinning loop needs no wake-up.
-        if (was_empty && !spinning && !in_loop_thread()) lws_cancel_service(context_);
-    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!accepting_) return false;
+    bool was_empty = posted_.empty();
+    posted_.push_back(std::move(fn));
+    has_posted_.store(true, std::memory_order_release);
+    // lws_cancel_service touches the context: only while accepting_ (checked
+    // under the same mutex the loop takes before destroying it). A spinning
+    // loop needs no wake-up.
+    if (was_empty && !spinning_.load(std::memory_order_relaxed) && !in_loop_thread()) lws_cancel_service(context_);
+    return true;
+}
+
+void EventLoop::yield_to_spinning_loop() {
     // The loop is spinning, waiting for just this work: hand it the core at
     // once, so the request is on the wire while this thread goes on to wait
     // for the answer. Without this, a caller sharing the loop's core (the SDK
     // benchmarks pin both to one) runs on until it blocks before the loop
     // sends: Python round trips +8% (docs/benchmarks-python.md). With a core
     // of its own the loop is already running and sched_yield() returns at once.
-    if (spinning && !in_loop_thread()) sched_yield();
-    return true;
+    if (spinning_.load(std::memory_order_acquire) && !in_loop_thread()) sched_yield();
 }
 
 lws_vhost *EventLoop::vhost_for(bool tls, const std::string &ca_file, std::string *error) {

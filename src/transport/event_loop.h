@@ -37,9 +37,12 @@ public:
     EventLoop &operator=(const EventLoop &) = delete;
 
     // Any thread: runs `fn` on the loop thread soon, in posting order.
-    // Returns false (and drops fn) once the loop is shutting down. Yields the
-    // core once (sched_yield) when the loop is spinning for work.
+    // Returns false (and drops fn) once the loop is shutting down.
     bool post(std::function<void()> fn);
+
+    // Any thread, after posting a request: if the loop thread is spinning for
+    // work (see expect_work_soon), sched_yield() once so that it runs now.
+    void yield_to_spinning_loop();
 
     // True on the loop thread.
     bool in_loop_thread() const { return std::this_thread::get_id() == thread_id_; }
@@ -82,7 +85,7 @@ private:
     std::mutex mutex_;               // guards posted_, accepting_
     std::deque<std::function<void()>> posted_;
     bool accepting_ = false;         // false once stopping: lws_cancel_service is then unsafe
-    bool spinning_ = false;          // the loop is watching posted_ without sleeping
+    std::atomic<bool> spinning_{false};  // the loop is watching posted_ without sleeping (set under mutex_)
     std::atomic<bool> has_posted_{false};
     bool spin_requested_ = false;    // loop thread only
     bool in_service_ = false;        // loop thread only
