@@ -237,17 +237,23 @@ private:
         }
     }
 
+    // Advances to the next quote, backslash or control character of a string
+    // (the ones parse_str and ignore_str handle); fails at the end of input.
+    void skip_plain_chars() {
+        while (!at_end()) {
+            unsigned char c = static_cast<unsigned char>(s_[index_]);
+            if (c == '"' || c == '\\' || c < 0x20) return;
+            ++index_;
+        }
+        fail(Code::EofWhileParsingString);
+    }
+
     // The opening quote has been consumed.
     std::string parse_str() {
         std::string out;
         size_t start = index_;
         for (;;) {
-            while (!at_end()) {
-                unsigned char c = static_cast<unsigned char>(s_[index_]);
-                if (c == '"' || c == '\\' || c < 0x20) break;
-                ++index_;
-            }
-            if (at_end()) fail(Code::EofWhileParsingString);
+            skip_plain_chars();
             char c = s_[index_];
             if (c == '"') {
                 out.append(s_.data() + start, index_ - start);
@@ -278,12 +284,7 @@ private:
 
     void ignore_str() {
         for (;;) {
-            while (!at_end()) {
-                unsigned char c = static_cast<unsigned char>(s_[index_]);
-                if (c == '"' || c == '\\' || c < 0x20) break;
-                ++index_;
-            }
-            if (at_end()) fail(Code::EofWhileParsingString);
+            skip_plain_chars();
             char c = s_[index_];
             if (c == '"') {
                 ++index_;
