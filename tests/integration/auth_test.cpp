@@ -10,7 +10,9 @@ namespace {
 ClientPtr client_with_key(const ServerProcess &s, const char *key, const char *tenant = nullptr) {
     return make_client(s.url(), [&](realm_options_t *o) {
         if (key) realm_options_set_api_key(o, key);
-        if (tenant) ASSERT_EQ(realm_options_set_tenant_id(o, tenant), REALM_OK);
+        if (tenant) {
+            ASSERT_EQ(realm_options_set_tenant_id(o, tenant), REALM_OK);
+        }
     });
 }
 

@@ -69,7 +69,9 @@ TEST(Concurrency, ThreadsSubmitAndCancelConcurrently) {
         EXPECT_EQ(o->terminal_count(), 1);
         cancelled += o->outcome == REALM_OUTCOME_CANCELLED;
         complete += o->outcome == REALM_OUTCOME_COMPLETE;
-        if (o->outcome == REALM_OUTCOME_CANCELLED) EXPECT_EQ(o->status, REALM_ERR_CANCELLED);
+        if (o->outcome == REALM_OUTCOME_CANCELLED) {
+            EXPECT_EQ(o->status, REALM_ERR_CANCELLED);
+        }
     }
     EXPECT_GE(cancelled, kThreads * kPerThread / 3 - 5);
     EXPECT_EQ(cancelled + complete, kThreads * kPerThread);
