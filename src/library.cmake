@@ -22,14 +22,14 @@ add_library(realm_core OBJECT ${REALM_CORE_SOURCES})
 target_include_directories(realm_core PUBLIC
   $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
   $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}>)
-target_link_libraries(realm_core PUBLIC PkgConfig::LWS PkgConfig::CJSON OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
+target_link_libraries(realm_core PUBLIC PkgConfig::LWS OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
 set_target_properties(realm_core PROPERTIES CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON)
 
 add_library(realm SHARED $<TARGET_OBJECTS:realm_core> $<TARGET_OBJECTS:realm_protocol_objects>)
 target_include_directories(realm PUBLIC
   $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
   $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
-target_link_libraries(realm PRIVATE PkgConfig::LWS PkgConfig::CJSON OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
+target_link_libraries(realm PRIVATE PkgConfig::LWS OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
 target_link_options(realm PRIVATE "-Wl,--version-script=${CMAKE_CURRENT_SOURCE_DIR}/realm.map" "-Wl,--no-undefined")
 set_target_properties(realm PROPERTIES
   VERSION ${PROJECT_VERSION} SOVERSION ${PROJECT_VERSION_MAJOR}
@@ -43,5 +43,5 @@ if(REALM_BUILD_STATIC)
   target_include_directories(realm_static PUBLIC
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
-  target_link_libraries(realm_static PUBLIC PkgConfig::LWS PkgConfig::CJSON OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
+  target_link_libraries(realm_static PUBLIC PkgConfig::LWS OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
 endif()

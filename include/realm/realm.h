@@ -516,7 +516,8 @@ typedef struct realm_generate_params {
     int64_t top_k;                   /**< < 0 = unset */
     double repetition_penalty;       /**< < 0 = unset */
     int stream;                      /**< 1 = stream tokens */
-    const char *extra_params_json;   /**< NULL, or a JSON object whose members are added to params */
+    const char *extra_params_json;   /**< NULL, or a JSON object whose members are added to params
+                                          (replacing same-named ones; values sent as written) */
 } realm_generate_params_t;
 #define REALM_GENERATE_PARAMS_INIT {sizeof(realm_generate_params_t), NULL, NULL, -1, -1.0, -1.0, -1, -1.0, 0, NULL}
 
@@ -530,6 +531,10 @@ typedef struct realm_generate_params {
  * (never connected, disconnected, or gave up reconnecting),
  * REALM_ERR_QUEUE_FULL, REALM_ERR_NO_MEMORY.
  * While connecting or reconnecting, requests wait in the bounded queue.
+ * JSON arguments are checked as the server reads them: RFC 8259 exactly (no
+ * raw control characters in strings, no leading zeros, no bad escapes),
+ * numbers within a double's range, at most 64 levels of nesting; the error
+ * message says at which byte a bad one goes wrong.
  */
 
 /** generate: text completion, streaming when params->stream is 1. */

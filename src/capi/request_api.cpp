@@ -63,6 +63,21 @@ realm_status_t start_request(realm_client_t *client, std::string function, std::
 
 bool valid_utf8(const char *s) { return realm::wire::is_valid_utf8(s); }
 
+// Checks a user-supplied JSON argument; on failure fills *err (which names
+// `what` and where the text goes wrong) and returns false.
+bool valid_json_arg(const char *json, const char *what, realm_error_t **err) {
+    std::string why;
+    if (!valid_utf8(json)) {
+        fail(err, REALM_ERR_INVALID_ARGUMENT, std::string(what) + " is not valid UTF-8");
+        return false;
+    }
+    if (!realm::protocol::is_valid_json(json, &why)) {
+        fail(err, REALM_ERR_INVALID_ARGUMENT, std::string(what) + " is not valid JSON: " + why);
+        return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 extern "C" {
@@ -104,8 +119,9 @@ REALM_API realm_status_t realm_generate(realm_client_t *client, const realm_gene
                             : nullptr;
     if (extra) {
         std::string why;
-        if (!valid_utf8(extra) || !realm::protocol::merge_json_objects(json, extra, &why))
-            return fail(err, REALM_ERR_INVALID_ARGUMENT, "extra_params_json must be a JSON object");
+        if (!valid_utf8(extra)) return fail(err, REALM_ERR_INVALID_ARGUMENT, "extra_params_json is not valid UTF-8");
+        if (!realm::protocol::merge_json_objects(json, extra, &why))
+            return fail(err, REALM_ERR_INVALID_ARGUMENT, "extra_params_json: " + why);
     }
     return start_request(client, "generate", std::move(json), g.stream, call_opts, handler, out, err);
     REALM_GUARD_END([&](realm_status_t s) { return fail(err, s, "realm_generate failed"); })
@@ -118,8 +134,7 @@ REALM_API realm_status_t realm_pipeline(realm_client_t *client, const char *name
     if (out) *out = nullptr;
     if (!client || !name || !*name) return fail(err, REALM_ERR_INVALID_ARGUMENT, "client and name are required");
     if (!valid_utf8(name)) return fail(err, REALM_ERR_INVALID_ARGUMENT, "pipeline name is not valid UTF-8");
-    if (input_json && (!valid_utf8(input_json) || !realm::protocol::is_valid_json(input_json)))
-        return fail(err, REALM_ERR_INVALID_ARGUMENT, "input_json is not valid JSON");
+    if (input_json && !valid_json_arg(input_json, "input_json", err)) return REALM_ERR_INVALID_ARGUMENT;
     std::string json;
     realm::protocol::encode_pipeline_params(json, name, input_json ? input_json : "{}");
     return start_request(client, "pipeline", std::move(json), false, call_opts, handler, out, err);
@@ -152,8 +167,7 @@ REALM_API realm_status_t realm_call(realm_client_t *client, const char *function
     if (!client || !function || !*function)
         return fail(err, REALM_ERR_INVALID_ARGUMENT, "client and function are required");
     if (!valid_utf8(function)) return fail(err, REALM_ERR_INVALID_ARGUMENT, "function is not valid UTF-8");
-    if (params_json && (!valid_utf8(params_json) || !realm::protocol::is_valid_json(params_json)))
-        return fail(err, REALM_ERR_INVALID_ARGUMENT, "params_json is not valid JSON");
+    if (params_json && !valid_json_arg(params_json, "params_json", err)) return REALM_ERR_INVALID_ARGUMENT;
     return start_request(client, function, params_json ? params_json : "{}", false, call_opts, handler, out, err);
     REALM_GUARD_END([&](realm_status_t s) { return fail(err, s, "realm_call failed"); })
 }

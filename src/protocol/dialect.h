@@ -96,11 +96,16 @@ struct GenerateFields {
 };
 void encode_generate_params(std::string &out, const GenerateFields &f);
 // Adds every member of the JSON object `extra_json` to the JSON object
-// `params` (replacing members of the same name). False + *error if either is
-// not a JSON object.
+// `params`, replacing members of the same name (of duplicates in `extra_json`
+// the last wins). Values are copied as written. False + *error ("... at byte
+// N"), `params` unchanged, if either is not a JSON object by is_valid_json's
+// rules.
 bool merge_json_objects(std::string &params, std::string_view extra_json, std::string *error);
-// True when `json` is one complete JSON value (cJSON's grammar).
-bool is_valid_json(std::string_view json);
+// True when `json` is one complete JSON value by RFC 8259, as the server's
+// decoder reads it: no raw control characters in strings, no leading zeros,
+// numbers within a double's range, at most 64 levels of nesting. If not and
+// `error` is given, *error says what and where ("... at byte N").
+bool is_valid_json(std::string_view json, std::string *error = nullptr);
 
 // Pipeline params: {"pipeline": name, "input": input_json}.
 void encode_pipeline_params(std::string &out, std::string_view name, std::string_view input_json);

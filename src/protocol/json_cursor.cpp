@@ -3,6 +3,7 @@
 #include "realm_wire.h"
 
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 
@@ -168,19 +169,23 @@ bool JsonCursor::read_number(double *d, int64_t *i, bool *is_int) {
         return true;
     }
     char buf[64];
-    if (n >= sizeof buf) {
-        // Absurdly long number: valid JSON, but of no use to us.
-        *is_int = false;
-        *d = 0;
-        return true;
+    std::string long_number;  // the rare number that does not fit buf
+    const char *text = buf;
+    if (n < sizeof buf) {
+        std::memcpy(buf, start, n);
+        buf[n] = '\0';
+    } else {
+        long_number.assign(start, n);
+        text = long_number.c_str();
     }
-    std::memcpy(buf, start, n);
-    buf[n] = '\0';
-    *d = std::strtod(buf, nullptr);
+    *d = std::strtod(text, nullptr);
+    // Beyond a double's range: JSON's grammar allows it, but the server's
+    // decoder refuses it ("number out of range"), and so does this reader.
+    if (std::isinf(*d)) return fail("number out of range");
     *is_int = false;
     if (integral) {
         errno = 0;
-        long long v = std::strtoll(buf, nullptr, 10);
+        long long v = std::strtoll(text, nullptr, 10);
         if (errno == 0) {
             *i = v;
             *is_int = true;

@@ -1,62 +1,110 @@
 // JSON checks and merging for user-supplied parameters (cold path: once per
-// request, on the caller's thread), done with cJSON.
-#include <cjson/cJSON.h>
-
-#include <memory>
+// request, on the caller's thread).
+//
+// Both go through JsonCursor, the strict reader the client decodes frames
+// with, and not through a general JSON library: the server's decoder follows
+// RFC 8259 to the letter (no raw control characters in strings, no leading
+// zeros, no numbers beyond a double's range, ...) and answers anything else
+// with an envelope error that names no request, so the client must refuse
+// the same inputs before it sends them. Merging splices the members' text as
+// written, so values reach the server exactly as the user spelled them
+// (integers beyond 2^53 included).
 #include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "dialect.h"
+#include "json_cursor.h"
 
 namespace realm::protocol {
 namespace {
-struct CJsonDeleter {
-    void operator()(cJSON *j) const { cJSON_Delete(j); }
-};
-using CJsonPtr = std::unique_ptr<cJSON, CJsonDeleter>;
 
-CJsonPtr parse_exact(std::string_view json) {
-    const char *end = nullptr;
-    cJSON *j = cJSON_ParseWithLengthOpts(json.data(), json.size(), &end, 0);
-    if (!j) return nullptr;
-    // Reject trailing garbage after the value.
-    while (end && end < json.data() + json.size() &&
-           (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t'))
-        ++end;
-    if (end != json.data() + json.size()) {
-        cJSON_Delete(j);
-        return nullptr;
+// One member of a JSON object: its decoded key, and the source text of the
+// key (quoted, as written) and of the value.
+struct Member {
+    std::string key;
+    std::string_view key_text;
+    std::string_view value_text;
+};
+
+// Reads `json` as one JSON object into `members`, in source order. False and
+// *error ("<what> at byte N") when it is not exactly one valid JSON object.
+bool read_object(std::string_view json, std::vector<Member> *members, std::string *error) {
+    std::string arena;
+    JsonCursor cur(json, arena);
+    bool ok = cur.consume('{');
+    if (!ok) cur.fail("expected a JSON object");
+    if (ok && !cur.consume('}')) {
+        do {
+            Member m;
+            cur.skip_ws();
+            const char *key_start = cur.pos();
+            std::string_view key;
+            ok = cur.read_string(&key);
+            if (!ok) break;
+            m.key.assign(key);
+            m.key_text = std::string_view(key_start, size_t(cur.pos() - key_start));
+            ok = cur.consume(':');
+            if (!ok) {
+                cur.fail("expected ':'");
+                break;
+            }
+            cur.skip_ws();
+            const char *value_start = cur.pos();
+            ok = cur.skip_value(1);
+            if (!ok) break;
+            m.value_text = std::string_view(value_start, size_t(cur.pos() - value_start));
+            members->push_back(std::move(m));
+        } while (cur.consume(','));
+        if (ok && !cur.consume('}')) ok = cur.fail("expected '}'");
     }
-    return CJsonPtr(j);
+    if (ok && !cur.at_end()) ok = cur.fail("unexpected text after the object");
+    if (!ok && error) *error = cur.error();
+    return ok;
 }
+
+// `out` holds "{" and the members appended so far.
+void append_member(std::string &out, const Member &m) {
+    if (out.size() > 1) out += ',';
+    out += m.key_text;
+    out += ':';
+    out += m.value_text;
+}
+
 }  // namespace
 
-bool is_valid_json(std::string_view json) { return parse_exact(json) != nullptr; }
+bool is_valid_json(std::string_view json, std::string *error) {
+    std::string arena;
+    JsonCursor cur(json, arena);
+    bool ok = cur.skip_value() && (cur.at_end() || cur.fail("unexpected text after the value"));
+    if (!ok && error) *error = cur.error();
+    return ok;
+}
 
 bool merge_json_objects(std::string &params, std::string_view extra_json, std::string *error) {
-    CJsonPtr base = parse_exact(params);
-    CJsonPtr extra = parse_exact(extra_json);
-    if (!base || !cJSON_IsObject(base.get())) {
-        if (error) *error = "params are not a JSON object";
+    std::vector<Member> base, extra;
+    std::string why;
+    if (!read_object(params, &base, &why)) {
+        if (error) *error = "params are not a JSON object: " + why;
         return false;
     }
-    if (!extra || !cJSON_IsObject(extra.get())) {
-        if (error) *error = "extra params are not a JSON object";
+    if (!read_object(extra_json, &extra, &why)) {
+        if (error) *error = "extra params are not a JSON object: " + why;
         return false;
     }
-    for (cJSON *m = extra->child; m;) {
-        cJSON *next = m->next;
-        cJSON *item = cJSON_DetachItemViaPointer(extra.get(), m);
-        cJSON_DeleteItemFromObjectCaseSensitive(base.get(), item->string);
-        cJSON_AddItemToObject(base.get(), item->string, item);
-        m = next;
-    }
-    char *text = cJSON_PrintUnformatted(base.get());
-    if (!text) {
-        if (error) *error = "out of memory";
-        return false;
-    }
-    params.assign(text);
-    cJSON_free(text);
+    // Of duplicate keys in `extra` the last wins (what a JSON decoder that
+    // keeps one entry per key does with them); it replaces the base member.
+    std::unordered_map<std::string_view, size_t> last;  // key -> index of its last occurrence in extra
+    for (size_t i = 0; i < extra.size(); ++i) last[extra[i].key] = i;
+    std::string merged = "{";
+    merged.reserve(params.size() + extra_json.size() + 1);
+    for (const Member &m : base)
+        if (last.find(m.key) == last.end()) append_member(merged, m);
+    for (size_t i = 0; i < extra.size(); ++i)
+        if (last[extra[i].key] == i) append_member(merged, extra[i]);
+    merged += '}';
+    params = std::move(merged);
     return true;
 }
 

@@ -1,7 +1,8 @@
 // A JSON value with the semantics of Rust's serde_json::Value, which is what
 // the upstream server hands to its functions as `params`: numbers keep their
 // integer/float kind, objects keep one entry per key (the last duplicate
-// wins) in sorted key order. Server-side only; the client uses cJSON.
+// wins) in sorted key order. Server-side only; the client
+// reads JSON with JsonCursor.
 #pragma once
 
 #include <cstdint>

@@ -79,6 +79,12 @@ TEST(InvalidArgs, RequestArguments) {
     p.stream = 0;
     p.extra_params_json = "[1,2]";
     EXPECT_EQ(realm_generate(c, &p, nullptr, &h, nullptr, nullptr), REALM_ERR_INVALID_ARGUMENT);
+    // Not JSON by RFC 8259, though lenient parsers take it: refused before
+    // sending, with where it went wrong.
+    p.extra_params_json = "{\"seed\":007}";
+    EXPECT_EQ(realm_generate(c, &p, nullptr, &h, nullptr, &err), REALM_ERR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(realm_error_message(err)).find("at byte 9"), std::string::npos) << realm_error_message(err);
+    realm_error_destroy(err);
     p.extra_params_json = nullptr;
     EXPECT_EQ(realm_generate(c, &p, nullptr, nullptr, nullptr, nullptr), REALM_ERR_INVALID_ARGUMENT);  // no handler
     realm_handler_t bad = REALM_HANDLER_INIT;
@@ -86,6 +92,10 @@ TEST(InvalidArgs, RequestArguments) {
     EXPECT_EQ(realm_generate(c, &p, nullptr, &bad, nullptr, nullptr), REALM_ERR_INVALID_ARGUMENT);
     EXPECT_EQ(realm_call(c, nullptr, nullptr, nullptr, &h, nullptr, nullptr), REALM_ERR_INVALID_ARGUMENT);
     EXPECT_EQ(realm_call(c, "health", "{oops", nullptr, &h, nullptr, nullptr), REALM_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(realm_call(c, "health", "{\"a\":\"tab\there\"}", nullptr, &h, nullptr, nullptr), REALM_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(realm_pipeline(c, "p", "{\"n\":1e999}", nullptr, &h, nullptr, &err), REALM_ERR_INVALID_ARGUMENT);
+    EXPECT_STREQ(realm_error_message(err), "input_json is not valid JSON: number out of range at byte 10");
+    realm_error_destroy(err);
     EXPECT_EQ(realm_pipeline(c, "", nullptr, nullptr, &h, nullptr, nullptr), REALM_ERR_INVALID_ARGUMENT);
     EXPECT_EQ(realm_pipeline(c, "p", "not json", nullptr, &h, nullptr, nullptr), REALM_ERR_INVALID_ARGUMENT);
     realm_client_destroy(c);

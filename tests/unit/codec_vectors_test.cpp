@@ -6,66 +6,25 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
-#include <fstream>
-#include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
 #include "protocol/dialect.h"
+#include "vector_frames.h"
 
 namespace {
 
 using realm::protocol::FrameKind;
 using realm::protocol::InboundFrame;
-
-struct Json {
-    cJSON *p = nullptr;
-    explicit Json(cJSON *j) : p(j) {}
-    ~Json() { cJSON_Delete(p); }
-};
-
-std::string print(const cJSON *j) {
-    char *s = cJSON_PrintUnformatted(j);
-    std::string out(s);
-    cJSON_free(s);
-    return out;
-}
+using realm_test::frames;
+using realm_test::Json;
+using realm_test::print;
+using realm_test::vectors;
 
 bool json_equal(const std::string &a, const std::string &b) {
     Json ja(cJSON_Parse(a.c_str())), jb(cJSON_Parse(b.c_str()));
     return ja.p && jb.p && cJSON_Compare(ja.p, jb.p, 1);
-}
-
-const cJSON *vectors() {
-    static Json root([] {
-        std::ifstream f(REALM_VECTORS_FILE);
-        std::stringstream ss;
-        ss << f.rdbuf();
-        return cJSON_Parse(ss.str().c_str());
-    }());
-    return root.p;
-}
-
-struct Frame {
-    std::string vector;
-    std::string json;
-};
-
-std::vector<Frame> frames(const char *dir) {
-    std::vector<Frame> out;
-    const cJSON *v;
-    cJSON_ArrayForEach(v, vectors()) {
-        std::string name = cJSON_GetObjectItem(v, "name")->valuestring;
-        const cJSON *step;
-        cJSON_ArrayForEach(step, cJSON_GetObjectItem(v, "steps")) {
-            const cJSON *d = cJSON_GetObjectItem(step, "dir");
-            const cJSON *j = cJSON_GetObjectItem(step, "json");
-            if (j && std::string(d->valuestring) == dir) out.push_back({name, print(j)});
-        }
-    }
-    return out;
 }
 
 TEST(CodecVectors, FileIsLoaded) {
@@ -87,7 +46,9 @@ TEST(CodecVectors, EveryServerFrameDecodesToItsKind) {
         const cJSON *data = cJSON_GetObjectItem(j.p, "data");
         if (type) {
             std::string t = type->valuestring;
-            if (t == "auth_required") EXPECT_EQ(f.kind, FrameKind::AuthRequired);
+            if (t == "auth_required") {
+                EXPECT_EQ(f.kind, FrameKind::AuthRequired);
+            }
             if (t == "auth_success") {
                 ASSERT_EQ(f.kind, FrameKind::AuthSuccess);
                 EXPECT_EQ(f.tenant_id, cJSON_GetObjectItem(j.p, "tenant_id")->valuestring);
@@ -119,7 +80,9 @@ TEST(CodecVectors, EveryServerFrameDecodesToItsKind) {
                 EXPECT_TRUE(json_equal(std::string(f.data_json), print(data)));
                 const cJSON *text = cJSON_GetObjectItem(data, "text");
                 EXPECT_EQ(f.has_text, cJSON_IsString(text));
-                if (cJSON_IsString(text)) EXPECT_EQ(f.text, text->valuestring);
+                if (cJSON_IsString(text)) {
+                    EXPECT_EQ(f.text, text->valuestring);
+                }
                 const cJSON *tg = cJSON_GetObjectItem(data, "tokens_generated");
                 EXPECT_EQ(f.tokens_generated, cJSON_IsNumber(tg) ? int64_t(tg->valuedouble) : -1);
                 const cJSON *cost = cJSON_GetObjectItem(data, "cost_usd");
@@ -318,6 +281,44 @@ TEST(CodecDialect, MergeExtraParams) {
     EXPECT_FALSE(realm::protocol::merge_json_objects(params, "{", &why));
     EXPECT_TRUE(realm::protocol::is_valid_json("null"));
     EXPECT_FALSE(realm::protocol::is_valid_json("{} x"));
+}
+
+// User-supplied JSON goes to the server verbatim, whose decoder (serde_json)
+// follows RFC 8259 to the letter and answers anything else with an envelope
+// error that names no request. So the client must refuse exactly what that
+// decoder refuses, before sending.
+TEST(CodecDialect, UserJsonIsCheckedToTheLetter) {
+    for (const char *bad : {"{\"a\":\"x\ty\"}", "{\"a\":01}", "{\"a\":-01}", "{\"a\":1.}", "{\"a\":\"\\u00zz\"}",
+                            "{\"a\":1e999}", "{\"a\":-1e400}", "{\"a\":\"\\ud800\"}", "{\"a\":1,}", "[1,]", "{\"a\":NaN}",
+                            "{'a':1}", "{\"a\":1}}", "", "  "}) {
+        EXPECT_FALSE(realm::protocol::is_valid_json(bad)) << bad;
+        std::string params = R"({"prompt":"x"})", why;
+        EXPECT_FALSE(realm::protocol::merge_json_objects(params, bad, &why)) << bad;
+        EXPECT_EQ(params, R"({"prompt":"x"})");
+        EXPECT_FALSE(why.empty());
+    }
+    std::string deep(200, '[');
+    deep += std::string(200, ']');
+    EXPECT_FALSE(realm::protocol::is_valid_json(deep));
+    for (const char *good : {"0", "-0", "-0.5e-3", "1E+2", "\"\\ud83d\\ude00\"", " {\"a\" : [ 1 , {} , [] ] } ",
+                             "18446744073709551616", "\"\\u0000\"", "[true,false,null]"}) {
+        EXPECT_TRUE(realm::protocol::is_valid_json(good)) << good;
+    }
+}
+
+TEST(CodecDialect, MergeKeepsExtraValuesAsWritten) {
+    std::string params = R"({"prompt":"x","stream":false,"max_tokens":5})";
+    std::string why;
+    // Integers beyond 2^53 and number spellings go through untouched (a
+    // round trip through double would change them); an escaped key still
+    // replaces its plain twin; of duplicate keys the last wins.
+    ASSERT_TRUE(realm::protocol::merge_json_objects(
+        params, R"({"seed":12345678901234567891,"\u0073tream":true,"t":1.50,"t":2.0E1,"o":{"k":[1, 2]}})", &why))
+        << why;
+    EXPECT_EQ(params, R"({"prompt":"x","max_tokens":5,"seed":12345678901234567891,"\u0073tream":true,"t":2.0E1,"o":{"k":[1, 2]}})");
+    params = R"({"prompt":"x"})";
+    ASSERT_TRUE(realm::protocol::merge_json_objects(params, " { } ", &why));
+    EXPECT_EQ(params, R"({"prompt":"x"})");
 }
 
 }  // namespace
