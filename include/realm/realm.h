@@ -196,8 +196,9 @@ REALM_API void realm_options_destroy(realm_options_t *opts);
  * Defaults are given in brackets.
  */
 
-/** Server URL, "ws://host[:port][/path]" or "wss://..." ["ws://localhost:8080"].
- *  User info ("user:pass@") in the URL is rejected: pass secrets with set_api_key. */
+/** Server URL, "ws://host[:port][/path]" or "wss://..." ["ws://localhost:8080"];
+ *  the scheme in any case. User info ("user:pass@") in the URL is rejected:
+ *  pass secrets with set_api_key. */
 REALM_API realm_status_t realm_options_set_url(realm_options_t *opts, const char *url);
 /** API key sent in the auth handshake when the server asks for it; NULL clears [none]. */
 REALM_API realm_status_t realm_options_set_api_key(realm_options_t *opts, const char *api_key);

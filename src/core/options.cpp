@@ -1,16 +1,28 @@
 #include "options.h"
 
 #include <cctype>
+#include <string_view>
 
 namespace realm::core {
+
+namespace {
+// True when `url` starts with `scheme` ("ws://", lower case), in any case:
+// schemes are case-insensitive (RFC 3986 3.1).
+bool has_scheme(const std::string &url, std::string_view scheme) {
+    if (url.size() < scheme.size()) return false;
+    for (size_t i = 0; i < scheme.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(url[i])) != scheme[i]) return false;
+    return true;
+}
+}  // namespace
 
 std::string parse_url(const std::string &url, ServerUrl *out) {
     ServerUrl u;
     std::string rest;
-    if (url.compare(0, 5, "ws://") == 0) {
+    if (has_scheme(url, "ws://")) {
         rest = url.substr(5);
         u.port = 80;
-    } else if (url.compare(0, 6, "wss://") == 0) {
+    } else if (has_scheme(url, "wss://")) {
         rest = url.substr(6);
         u.tls = true;
         u.port = 443;

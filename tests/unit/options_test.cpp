@@ -22,6 +22,13 @@ TEST(Url, ParsesWsAndWss) {
     EXPECT_EQ(u.port, 9000);
     ASSERT_EQ(parse_url("ws://127.0.0.1?fault=x", &u), "");
     EXPECT_EQ(u.path, "/?fault=x");
+    // Schemes are case-insensitive (RFC 3986 3.1).
+    ASSERT_EQ(parse_url("WSS://Example.com", &u), "");
+    EXPECT_TRUE(u.tls);
+    EXPECT_EQ(u.host, "Example.com");
+    ASSERT_EQ(parse_url("Ws://h:81", &u), "");
+    EXPECT_FALSE(u.tls);
+    EXPECT_EQ(u.port, 81);
 }
 
 TEST(Url, RejectsBadUrls) {
