@@ -121,7 +121,7 @@ REALM_API realm_status_t realm_generate(realm_client_t *client, const realm_gene
         std::string why;
         if (!valid_utf8(extra)) return fail(err, REALM_ERR_INVALID_ARGUMENT, "extra_params_json is not valid UTF-8");
         if (!realm::protocol::merge_json_objects(json, extra, &why))
-            return fail(err, REALM_ERR_INVALID_ARGUMENT, "extra_params_json: " + why);
+            return fail(err, REALM_ERR_INVALID_ARGUMENT, "extra_params_json is not a valid JSON object: " + why);
     }
     return start_request(client, "generate", std::move(json), g.stream, call_opts, handler, out, err);
     REALM_GUARD_END([&](realm_status_t s) { return fail(err, s, "realm_generate failed"); })

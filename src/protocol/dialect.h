@@ -97,9 +97,9 @@ struct GenerateFields {
 void encode_generate_params(std::string &out, const GenerateFields &f);
 // Adds every member of the JSON object `extra_json` to the JSON object
 // `params`, replacing members of the same name (of duplicates in `extra_json`
-// the last wins). Values are copied as written. False + *error ("... at byte
-// N"), `params` unchanged, if either is not a JSON object by is_valid_json's
-// rules.
+// the last wins). Values are copied as written. If either is not a JSON
+// object by is_valid_json's rules: false, `params` unchanged, and *error says
+// what and where ("expected number at byte 9").
 bool merge_json_objects(std::string &params, std::string_view extra_json, std::string *error);
 // True when `json` is one complete JSON value by RFC 8259, as the server's
 // decoder reads it: no raw control characters in strings, no leading zeros,

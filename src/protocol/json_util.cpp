@@ -84,15 +84,7 @@ bool is_valid_json(std::string_view json, std::string *error) {
 
 bool merge_json_objects(std::string &params, std::string_view extra_json, std::string *error) {
     std::vector<Member> base, extra;
-    std::string why;
-    if (!read_object(params, &base, &why)) {
-        if (error) *error = "params are not a JSON object: " + why;
-        return false;
-    }
-    if (!read_object(extra_json, &extra, &why)) {
-        if (error) *error = "extra params are not a JSON object: " + why;
-        return false;
-    }
+    if (!read_object(params, &base, error) || !read_object(extra_json, &extra, error)) return false;
     // Of duplicate keys in `extra` the last wins (what a JSON decoder that
     // keeps one entry per key does with them); it replaces the base member.
     std::unordered_map<std::string_view, size_t> last;  // key -> index of its last occurrence in extra
