@@ -108,7 +108,7 @@ typedef enum realm_status {
     REALM_ERR_BACKEND = -17,           /**< server code BACKEND_ERROR (model failed mid-stream) */
     REALM_ERR_SERVER = -18,            /**< any other server error code (kept in realm_error_code) */
     REALM_ERR_PROTOCOL = -19,          /**< the server sent something that breaks the protocol */
-    REALM_ERR_MESSAGE_TOO_LARGE = -20, /**< an inbound message exceeded the configured limit */
+    REALM_ERR_MESSAGE_TOO_LARGE = -20, /**< a message, inbound or a request's, exceeded the configured limit */
     REALM_ERR_QUEUE_FULL = -21         /**< too many requests waiting to be sent */
 } realm_status_t;
 
@@ -238,9 +238,12 @@ REALM_API realm_status_t realm_options_set_ping_interval_ms(realm_options_t *opt
 REALM_API realm_status_t realm_options_set_tls_ca_file(realm_options_t *opts, const char *path);
 /** DANGER: 1 disables certificate and host-name verification for wss:// [0]. */
 REALM_API realm_status_t realm_options_set_tls_insecure(realm_options_t *opts, int insecure);
-/** Largest inbound message accepted, 1024..1073741824 bytes [16777216]. A larger
+/** Largest message, 1024..1073741824 bytes [16777216]. A larger inbound
  *  message closes the connection (1009) and fails in-flight requests with
- *  REALM_ERR_MESSAGE_TOO_LARGE. */
+ *  REALM_ERR_MESSAGE_TOO_LARGE. A request whose frame would be larger is not
+ *  sent and fails alone with REALM_ERR_MESSAGE_TOO_LARGE (servers close the
+ *  connection on an oversized message; the upstream server's frame limit is
+ *  16 MiB). */
 REALM_API realm_status_t realm_options_set_max_message_size(realm_options_t *opts, size_t bytes);
 /** Most requests accepted but not yet written to the socket, 1..1048576 [4096].
  *  Past that, start functions return REALM_ERR_QUEUE_FULL. */

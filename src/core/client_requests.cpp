@@ -96,6 +96,16 @@ void ClientCore::enqueue(realm_request_t *req) {
 void ClientCore::send_request(realm_request_t *req) {
     std::string frame = transport::make_frame_buffer(req->params_json.size() + req->id.size() + 96);
     dialect_->encode_call(frame, req->id, req->function, req->params_json, tenant_);
+    size_t bytes = frame.size() - transport::kSendHeadroom;
+    if (bytes > opts_.max_message_size) {
+        // A server closes the connection on a message over its limit (1009),
+        // failing every other request in flight: this one fails alone.
+        Error e = make_error(REALM_ERR_MESSAGE_TOO_LARGE,
+                             "request of " + std::to_string(bytes) + " bytes not sent: over the max message size of " +
+                                 std::to_string(opts_.max_message_size) + " bytes");
+        finish(req, REALM_OUTCOME_ERROR, nullptr, &e, false);
+        return;
+    }
     req->seq = ++send_seq_;
     req->state = realm_request::State::Sent;
     queued_.fetch_sub(1, std::memory_order_relaxed);

@@ -28,7 +28,7 @@ const realm_error_info_t kTable[] = {
     {REALM_ERR_BACKEND, "BACKEND_ERROR", "model backend failed", REALM_CATEGORY_SERVER, 1},
     {REALM_ERR_SERVER, "SERVER_ERROR", "server reported an error", REALM_CATEGORY_SERVER, 0},
     {REALM_ERR_PROTOCOL, "PROTOCOL_ERROR", "server violated the protocol", REALM_CATEGORY_PROTOCOL, 0},
-    {REALM_ERR_MESSAGE_TOO_LARGE, "MESSAGE_TOO_LARGE", "inbound message exceeds the size limit", REALM_CATEGORY_PROTOCOL, 0},
+    {REALM_ERR_MESSAGE_TOO_LARGE, "MESSAGE_TOO_LARGE", "message exceeds the size limit", REALM_CATEGORY_PROTOCOL, 0},
     {REALM_ERR_QUEUE_FULL, "QUEUE_FULL", "too many requests waiting to be sent", REALM_CATEGORY_CONNECTION, 1},
 };
 

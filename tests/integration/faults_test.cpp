@@ -102,6 +102,29 @@ TEST_F(Faults, OversizedFrameClosesWith1009) {
     EXPECT_EQ(o.close_code, 1009);
 }
 
+// The other direction: a request whose frame would exceed the limit is not
+// sent (a server closes the connection on it, failing everything else in
+// flight); it alone fails, and the connection goes on.
+TEST_F(Faults, OversizedRequestFailsAloneWithoutBeingSent) {
+    auto c = connected("", [](realm_options_t *o) { realm_options_set_max_message_size(o, 4096); });
+    Outcome bystander, big, after;
+    ASSERT_EQ(generate(c.get(), bystander, "Other", 30, true, R"({"delay_ms":2})"), REALM_OK);
+    ASSERT_EQ(generate(c.get(), big, std::string(5000, 'x'), 5, false), REALM_OK);
+    ASSERT_TRUE(big.wait());
+    EXPECT_EQ(big.status, REALM_ERR_MESSAGE_TOO_LARGE) << big.message;
+    EXPECT_EQ(big.code, "MESSAGE_TOO_LARGE");
+    EXPECT_NE(big.message.find("4096"), std::string::npos) << big.message;
+    EXPECT_EQ(big.terminal_count(), 1);
+    ASSERT_TRUE(bystander.wait());
+    EXPECT_EQ(bystander.outcome, REALM_OUTCOME_COMPLETE) << bystander.message;
+    EXPECT_EQ(bystander.tokens.size(), 30u);
+    ASSERT_EQ(generate(c.get(), after, "Still here", 3, false), REALM_OK);
+    ASSERT_TRUE(after.wait());
+    EXPECT_EQ(after.outcome, REALM_OUTCOME_COMPLETE) << after.message;
+    EXPECT_EQ(realm_client_state(c.get()), REALM_STATE_CONNECTED);
+    EXPECT_TRUE(events.errors().empty());
+}
+
 TEST_F(Faults, CloseWithCodeIsReported) {
     auto c = connected();
     Outcome o;

@@ -233,6 +233,17 @@ describe('timeouts and faults', () => {
     await c.disconnect();
   });
 
+  test('a request over maxMessageSize fails alone with MESSAGE_TOO_LARGE; the connection stays', async () => {
+    const c = new RealmWebSocketClient({ url: server.url, model: 'm', maxMessageSize: 4096, reconnect: false });
+    await c.connect();
+    const bystander = c.generate({ prompt: 'Other', max_tokens: 20, stream: true, extraParams: { delay_ms: 2 } });
+    await assert.rejects(c.generate({ prompt: 'x'.repeat(5000), max_tokens: 5 }), (e) => e.code === 'MESSAGE_TOO_LARGE' && /4096/.test(e.message));
+    assert.equal((await bystander).tokens_generated, 20);
+    assert.match((await c.generate({ prompt: 'Still here', max_tokens: 2 })).text, /Still here/);
+    assert.equal(c.isConnected(), true);
+    await c.disconnect();
+  });
+
   test('a dropped connection fails the stream with CONNECTION_LOST', async () => {
     const c = new RealmWebSocketClient({ url: server.url, model: 'm', reconnect: false });
     await c.connect();

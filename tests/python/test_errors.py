@@ -303,6 +303,17 @@ async def test_oversized_frame(server: Server) -> None:
     await client.disconnect()
 
 
+async def test_oversized_request_fails_alone(server: Server) -> None:
+    async with RealmWebSocketClient(url=server.url, max_message_size=4096, reconnect=False) as client:
+        bystander = asyncio.ensure_future(client.generate({"prompt": "Other", "max_tokens": 20, "stream": True, "delay_ms": 2}))
+        with pytest.raises(errors.MessageTooLargeError) as info:
+            await client.generate({"prompt": "x" * 5000, "max_tokens": 5})
+        assert info.value.code == "MESSAGE_TOO_LARGE" and "4096" in info.value.message
+        assert (await bystander)["tokens_generated"] == 20
+        assert "Still here" in (await client.generate({"prompt": "Still here", "max_tokens": 2}))["text"]
+        assert client.is_connected()
+
+
 async def test_backend_error(server: Server) -> None:
     exc, tokens, client = await _stream_with_fault(server, {"type": "backend_error", "after": 4})
     assert isinstance(exc, ServerError) and exc.code == "BACKEND_ERROR"
