@@ -494,7 +494,7 @@ class RealmWebSocketClient {
       const o = checkOptions(options, 'executePipeline');
       const signal = checkSignal(o.signal, 'executePipeline');
       if (signal && signal.aborted) throw abortedError(signal);
-      const json = input === undefined ? undefined : JSON.stringify(input);
+      const json = input === undefined ? undefined : toJson(input, 'executePipeline: input');
       this.#startCall(() => this.#native.pipeline(name, json, o.timeout, o.idleTimeout), MODE_JSON, resolve, reject, signal);
     });
   }
@@ -749,7 +749,20 @@ function checkOptions(options, what) {
 function extraJson(extra) {
   if (extra === undefined || extra === null) return undefined;
   if (typeof extra !== 'object' || Array.isArray(extra)) throw invalid("'extraParams' must be a plain object");
-  return JSON.stringify(extra);
+  return toJson(extra, "'extraParams'");
+}
+
+// JSON text of a value the user sends; what JSON.stringify cannot write
+// (a BigInt, a cycle, a function) is an INVALID_ARGUMENT, not a TypeError.
+function toJson(value, what) {
+  let json;
+  try {
+    json = JSON.stringify(value);
+  } catch (e) {
+    throw invalid(`${what} cannot be sent as JSON: ${e.message.split('\n')[0]}`);
+  }
+  if (json === undefined) throw invalid(`${what} cannot be sent as JSON (a ${typeof value})`);
+  return json;
 }
 
 module.exports = {

@@ -245,6 +245,16 @@ describe('connected client', () => {
     await assert.rejects(client.generate(), (e) => e.code === 'INVALID_ARGUMENT');
     await assert.rejects(client.generateStream({}).next(), (e) => e.code === 'INVALID_ARGUMENT');
     await assert.rejects(client.executePipeline(42), (e) => e.code === 'INVALID_ARGUMENT');
+    // Values JSON cannot carry are INVALID_ARGUMENT too, not a TypeError.
+    const cycle = {};
+    cycle.self = cycle;
+    for (const [call, what] of [
+      [() => client.generate({ prompt: 'x', extraParams: { seed: 1n } }), /'extraParams' cannot be sent as JSON: .*BigInt/],
+      [() => client.generate({ prompt: 'x', extraParams: cycle }), /'extraParams' cannot be sent as JSON: .*circular/],
+      [() => client.executePipeline('p', () => 1), /input cannot be sent as JSON \(a function\)/],
+    ]) {
+      await assert.rejects(call(), (e) => e instanceof RealmError && e.code === 'INVALID_ARGUMENT' && what.test(e.message));
+    }
   });
 
   test('server errors carry the server code', async () => {
