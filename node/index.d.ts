@@ -36,7 +36,7 @@ export interface RealmClientOptions {
   tlsCaFile?: string;
   /** DANGER: disables certificate and host-name verification for `wss://`. Default `false`. */
   tlsInsecure?: boolean;
-  /** Largest inbound message accepted, bytes (1024-1073741824). Default 16 MiB. */
+  /** Largest message, bytes (1024-1073741824), both ways: a larger request is not sent and fails alone with MESSAGE_TOO_LARGE. Default 16 MiB. */
   maxMessageSize?: number;
   /** Most requests accepted but not yet sent; past that, calls fail with QUEUE_FULL. Default `4096`. */
   maxQueuedRequests?: number;
