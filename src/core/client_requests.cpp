@@ -34,7 +34,7 @@ realm_status_t ClientCore::post_request(realm_request_t *req, std::string *why) 
     }
     realm_conn_state_t st = state_.load(std::memory_order_acquire);
     if (st == REALM_STATE_DISCONNECTED || st == REALM_STATE_CLOSED) {
-        *why = "the client is not connected; call realm_client_connect first";
+        *why = "the client is not connected: connect it first";
         return REALM_ERR_NOT_CONNECTED;
     }
     if (queued_.load(std::memory_order_relaxed) >= opts_.max_queued_requests) {

@@ -32,6 +32,8 @@ WsConnection *WsConnection::open(EventLoop &loop, const ConnectSpec &spec, Handl
 
     auto *conn = new WsConnection(loop, handler, spec.max_message_size);
     conn->tls_insecure_ = spec.tls_insecure;
+    bool v6 = spec.host.find(':') != std::string::npos;
+    conn->target_ = (v6 ? "[" + spec.host + "]" : spec.host) + ":" + std::to_string(spec.port);
 
     lws_client_connect_info i;
     std::memset(&i, 0, sizeof i);
@@ -68,9 +70,9 @@ WsConnection *WsConnection::open(EventLoop &loop, const ConnectSpec &spec, Handl
         return nullptr;
     }
     if (!wsi) {
+        std::string target = conn->target_;
         delete conn;  // no callback ran: nothing else refers to it
-        if (error) *error = "could not connect to " + spec.host + ":" + std::to_string(spec.port) +
-                            " (host name resolution or socket failure)";
+        if (error) *error = "could not connect to " + target + " (host name resolution or socket failure)";
         return nullptr;
     }
     conn->wsi_ = wsi;
@@ -238,7 +240,7 @@ int WsConnection::lws_callback(struct lws *wsi, int reason_int, void *user, void
             } else if (info.http_status && info.http_status != 101) {
                 info.reason = "WebSocket upgrade rejected with HTTP status " + std::to_string(info.http_status);
             } else {
-                info.reason = what;
+                info.reason = "could not connect to " + self->target_ + ": " + what;
             }
             self->finish(std::move(info));
             return 0;

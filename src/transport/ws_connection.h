@@ -104,6 +104,7 @@ private:
     bool finished_ = false;          // on_closed delivered (or detached)
     int peer_close_code_ = 0;        // from WS_PEER_INITIATED_CLOSE
     std::string peer_close_reason_;
+    std::string target_;             // "host:port" ("[v6]:port"), for error messages
     std::string tls_error_;          // certificate verification failure text
     bool tls_insecure_ = false;
     bool in_open_call_ = false;      // inside lws_client_connect_via_info
