@@ -104,6 +104,16 @@ def _takes_argument(cb: Listener) -> bool:
     )
 
 
+
+def _json_arg(value: Any, what: str) -> str:
+    """JSON text of a value sent to the server. NaN and infinities are not
+    JSON; a value json cannot write (those, a cycle) is an
+    InvalidArgumentError, a type it cannot write stays json's TypeError."""
+    try:
+        return json.dumps(value, allow_nan=False)
+    except ValueError as e:
+        raise _errors.InvalidArgumentError(f"{what} cannot be sent as JSON: {e}") from None
+
 class _Events:
     """Listeners of one client. Runs on the thread that drains the client:
     the event loop's thread (asyncio) or the caller's (blocking client)."""
@@ -288,7 +298,7 @@ class RealmWebSocketClient(_Base):
 
     async def execute_pipeline(self, pipeline_name: str, input_data: PipelineInput = None) -> Any:
         """Runs a server pipeline with ``input_data`` (any JSON value)."""
-        payload = None if input_data is None else json.dumps(input_data)
+        payload = None if input_data is None else _json_arg(input_data, "input_data")
         return await self._native.pipeline(pipeline_name, payload)
 
     async def health(self) -> Dict[str, Any]:
@@ -301,7 +311,7 @@ class RealmWebSocketClient(_Base):
 
     async def call(self, function: str, params: Any = None) -> Any:
         """Calls any server function by name with JSON-serialisable params."""
-        payload = None if params is None else json.dumps(params)
+        payload = None if params is None else _json_arg(params, "params")
         return await self._native.call(function, payload)
 
     async def __aenter__(self) -> "RealmWebSocketClient":
@@ -338,7 +348,7 @@ class Client(_Base):
         return self._native.generate(_as_dict(options), 2, None)  # type: ignore[no-any-return]
 
     def execute_pipeline(self, pipeline_name: str, input_data: PipelineInput = None) -> Any:
-        payload = None if input_data is None else json.dumps(input_data)
+        payload = None if input_data is None else _json_arg(input_data, "input_data")
         return self._native.pipeline(pipeline_name, payload).wait()
 
     def health(self) -> Dict[str, Any]:
@@ -348,7 +358,7 @@ class Client(_Base):
         return self._native.metadata().wait()  # type: ignore[no-any-return]
 
     def call(self, function: str, params: Any = None) -> Any:
-        payload = None if params is None else json.dumps(params)
+        payload = None if params is None else _json_arg(params, "params")
         return self._native.call(function, payload).wait()
 
     def __enter__(self) -> "Client":

@@ -69,6 +69,20 @@ async def test_generate_argument_errors(shared_server: Server) -> None:
             await client.generate("just a string")  # type: ignore[arg-type]
         with pytest.raises(InvalidArgumentError):
             await client.generate({"prompt": "x", "max_tokens": -1})
+        # Values JSON cannot carry: the wrong type is a TypeError (as json's
+        # own), a bad value an InvalidArgumentError naming what was sent.
+        cycle: dict = {}
+        cycle["self"] = cycle
+        for bad, what in (({"seed": float("nan")}, "extra options"), ({"seed": cycle}, "extra options")):
+            with pytest.raises(InvalidArgumentError) as info:
+                await client.generate({"prompt": "x", **bad})
+            assert info.value.message.startswith(what + " cannot be sent as JSON: "), info.value.message
+        for call in (lambda: client.execute_pipeline("p", [float("inf")]), lambda: client.call("f", cycle)):
+            with pytest.raises(InvalidArgumentError) as info:
+                await call()
+            assert "cannot be sent as JSON" in info.value.message
+        with pytest.raises(TypeError):
+            await client.generate({"prompt": "x", "seed": object()})
         # Unknown keys reach the server as extra params (here: a bad type it rejects).
         with pytest.raises(DispatchError) as err:
             await client.generate({"prompt": "x", "stamp": "not-a-bool", "stream": True})

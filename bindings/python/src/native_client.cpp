@@ -456,8 +456,16 @@ py::object NativeClient::generate(py::handle self, py::handle options, int how, 
     p.stream = stream;
     py::object extra_json;
     if (extra) {
-        extra_json = py::reinterpret_steal<py::object>(PyObject_CallOneArg(G.json_dumps, extra.ptr()));
-        if (!extra_json) throw py::error_already_set();
+        // allow_nan=False: NaN and infinities are not JSON (the core would
+        // refuse them, naming a C parameter). A value json cannot write
+        // (NaN, a cycle) is an InvalidArgumentError; a type it cannot write
+        // stays json's TypeError, as for the other options.
+        try {
+            extra_json = py::reinterpret_borrow<py::object>(G.json_dumps)(extra, py::arg("allow_nan") = false);
+        } catch (py::error_already_set &e) {
+            if (!e.matches(PyExc_ValueError)) throw;
+            raise_message(REALM_ERR_INVALID_ARGUMENT, "extra options cannot be sent as JSON: " + std::string(py::str(e.value())));
+        }
         p.extra_params_json = utf8_arg(extra_json.ptr(), "extra options");
     }
     ReqState::Mode mode = how != 0                          ? ReqState::kStream
