@@ -8,7 +8,7 @@
 // core's events in one call per burst, described below.
 const native = require('./native.js');
 
-// Event words written by the addon into the shared Int32Array (addon.cpp).
+// Event words written by the addon into the shared Int32Array (bindings/node/burst.h).
 const W_TOKENS = 1; // [1, id, count, utf16len x count]      text: the burst's token text
 const W_COMPLETE = 2; // [2, id]                              vals: result (array, JSON text or token count)
 const W_FAILED = 3; // [3, id, outcome]                       vals: error object
@@ -128,7 +128,7 @@ class Call {
       }
       this.resolve(parsed);
     } else {
-      // [text, tokens_generated, prompt_tokens, cost_usd, time_ms] (addon.cpp ResultValue)
+      // [text, tokens_generated, prompt_tokens, cost_usd, time_ms] (bindings/node/client.cpp, ResultValue)
       const result = { text: val[0], tokens_generated: val[1] };
       if (val[2] !== undefined) result.prompt_tokens = val[2];
       if (val[3] !== undefined) result.cost_usd = val[3];

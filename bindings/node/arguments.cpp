@@ -1,0 +1,56 @@
+#include "arguments.h"
+
+#include <cmath>
+#include <limits>
+
+#include "errors.h"
+
+namespace realm_node {
+
+std::string OptString(Napi::Env env, const Napi::Value &v, const char *key, bool *present) {
+    *present = IsSet(v);
+    if (!*present) return {};
+    if (!v.IsString()) ThrowRealm(env, REALM_ERR_INVALID_ARGUMENT, std::string("option '") + key + "' must be a string");
+    return v.As<Napi::String>().Utf8Value();
+}
+
+bool OptUint(Napi::Env env, const Napi::Value &v, const char *key, double lo, double hi, double *out) {
+    if (!IsSet(v)) return false;
+    if (!v.IsNumber()) ThrowRealm(env, REALM_ERR_INVALID_ARGUMENT, std::string("option '") + key + "' must be a number");
+    double d = v.As<Napi::Number>().DoubleValue();
+    if (!std::isfinite(d) || d != std::floor(d) || d < lo || d > hi)
+        ThrowRealm(env, REALM_ERR_INVALID_ARGUMENT,
+                   std::string("option '") + key + "' must be an integer between " + std::to_string(int64_t(lo)) +
+                       " and " + std::to_string(int64_t(hi)) + ", got " + v.ToString().Utf8Value());
+    *out = d;
+    return true;
+}
+
+bool OptBool(Napi::Env env, const Napi::Value &v, const char *key, bool *out) {
+    if (!IsSet(v)) return false;
+    if (!v.IsBoolean()) ThrowRealm(env, REALM_ERR_INVALID_ARGUMENT, std::string("option '") + key + "' must be a boolean");
+    *out = v.As<Napi::Boolean>().Value();
+    return true;
+}
+
+double NonNegative(Napi::Env env, const Napi::Value &v, const char *key) {
+    if (!IsSet(v)) return -1.0;
+    if (!v.IsNumber()) ThrowRealm(env, REALM_ERR_INVALID_ARGUMENT, std::string("generate: '") + key + "' must be a number");
+    double d = v.As<Napi::Number>().DoubleValue();
+    if (!std::isfinite(d) || d < 0)
+        ThrowRealm(env, REALM_ERR_INVALID_ARGUMENT, std::string("generate: '") + key + "' must be a finite number >= 0");
+    return d;
+}
+
+uint32_t CallTimeout(Napi::Env env, const Napi::Value &v, const char *key) {
+    if (!IsSet(v)) return 0;
+    if (!v.IsNumber()) ThrowRealm(env, REALM_ERR_INVALID_ARGUMENT, std::string("option '") + key + "' must be a number");
+    double d = v.As<Napi::Number>().DoubleValue();
+    if (d == 0 || d == std::numeric_limits<double>::infinity()) return UINT32_MAX;
+    if (!std::isfinite(d) || d < 1 || d != std::floor(d) || d >= double(UINT32_MAX))
+        ThrowRealm(env, REALM_ERR_INVALID_ARGUMENT,
+                   std::string("option '") + key + "' must be a positive integer (milliseconds), 0 or Infinity");
+    return uint32_t(d);
+}
+
+}  // namespace realm_node

@@ -1,0 +1,31 @@
+// Checks of values passed from JavaScript. Each throws a JS Error with code
+// INVALID_ARGUMENT naming the option when the value has the wrong type or
+// range; undefined and null mean "not given".
+#pragma once
+
+#include <napi.h>
+
+#include <cstdint>
+#include <string>
+
+namespace realm_node {
+
+inline bool IsSet(const Napi::Value &v) { return !v.IsUndefined() && !v.IsNull(); }
+
+// A string option; *present tells whether it was given.
+std::string OptString(Napi::Env env, const Napi::Value &v, const char *key, bool *present);
+
+// A millisecond or count option: a finite integer in [lo, hi]. False if not given.
+bool OptUint(Napi::Env env, const Napi::Value &v, const char *key, double lo, double hi, double *out);
+
+// A boolean option. False if not given.
+bool OptBool(Napi::Env env, const Napi::Value &v, const char *key, bool *out);
+
+// A generate parameter that must be a finite number >= 0; -1 (the C API's "unset") if not given.
+double NonNegative(Napi::Env env, const Napi::Value &v, const char *key);
+
+// A per-call timeout in ms: not given = the client's default (0); 0 or
+// Infinity = none (UINT32_MAX, as realm_call_options_t spells it).
+uint32_t CallTimeout(Napi::Env env, const Napi::Value &v, const char *key);
+
+}  // namespace realm_node

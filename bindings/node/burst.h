@@ -1,0 +1,71 @@
+// What the event thread hands to the JS thread. The core's callbacks append
+// records to a Burst under the client's mutex; the JS thread swaps the whole
+// Burst out and delivers it in one call (client.cpp, Client::Drain). Nothing
+// here touches JavaScript, so it is safe on the event thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "realm/realm.h"
+
+namespace realm_node {
+
+// Event words written to the shared Int32Array; keep in step with node/index.js.
+enum EventWord : int32_t {
+    W_TOKENS = 1,    // [1, id, count, utf16len x count]          text: the burst's joined token text
+    W_COMPLETE = 2,  // [2, id]                                    vals: result (array, JSON text or token count)
+    W_FAILED = 3,    // [3, id, outcome]                           vals: error object
+    W_CLIENT = 4,    // [4, type, closeCode, attempt, delayMs]     vals: info object
+    W_OP_DONE = 5,   // [5, token, status]                         vals: error object or null
+};
+
+// How a request's completion is handed to JS.
+enum Mode : int32_t {
+    MODE_TEXT = 0,    // generate: [text, tokens_generated, prompt_tokens, cost_usd, time_ms]
+    MODE_STREAM = 1,  // generateStream: tokens only; the completion carries tokens_generated
+    MODE_JSON = 2,    // health, metadata, pipeline, call: the raw JSON of `data`
+};
+
+// One event produced on the event thread.
+struct Rec {
+    int32_t kind = 0;  // W_*
+    int32_t id = 0;    // request id, op token, or client event type
+    int32_t a = 0, b = 0, c = 0;
+    // TOKENS: a = index of the first length in Burst::lens, b = count
+    // COMPLETE: a = mode; FAILED: a = outcome; OP_DONE: a = status
+    // CLIENT: a = close code, b = attempt, c = delay
+    int64_t tokens_generated = -1, prompt_tokens = -1;
+    bool has_cost = false, has_time = false;
+    double cost = 0, time = 0;
+    std::string s1, s2, s3;        // COMPLETE: text or JSON; CLIENT: reason, tenant, version
+    bool has_s1 = false, has_s2 = false, has_s3 = false;
+    realm_error_t *err = nullptr;  // owned copy
+};
+
+// Everything produced since the last drain. Cleared, not freed, between
+// bursts, so steady-state delivery allocates nothing.
+struct Burst {
+    std::vector<Rec> recs;
+    std::vector<int32_t> lens;  // UTF-16 length of every token, in order
+    std::string text;           // UTF-8 text of every token, in order
+    bool ascii = true;          // text is all ASCII (JS can take it as Latin-1)
+
+    void clear();
+};
+
+// Appends `count` tokens of request `id`, merged into the last record when
+// that holds tokens of the same request.
+void AppendTokens(Burst &b, int32_t id, const realm_token_t *tokens, size_t count);
+
+// Appends the terminal event of request `id` (copies what `mode` needs).
+void AppendDone(Burst &b, int32_t id, int32_t mode, realm_outcome_t outcome, const realm_result_t *result,
+                const realm_error_t *error);
+
+void AppendClientEvent(Burst &b, const realm_client_event_t *ev);
+
+// Appends the completion of connect/disconnect number `token`.
+void AppendOpDone(Burst &b, int32_t token, realm_status_t status, const realm_error_t *error);
+
+}  // namespace realm_node

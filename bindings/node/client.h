@@ -1,0 +1,109 @@
+// NativeClient: the JS-facing wrapper of one realm_client_t. node/index.js
+// builds RealmWebSocketClient on it; see addon.cpp for the event path.
+#pragma once
+
+#include <napi.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "burst.h"
+#include "realm/realm.h"
+
+namespace realm_node {
+
+class Client : public Napi::ObjectWrap<Client> {
+public:
+    static Napi::Function Init(Napi::Env env);
+
+    // new NativeClient(options, dispatch, meta: Int32Array). `dispatch` is
+    // called on the JS thread once per burst as dispatch(wordCount, values,
+    // newMeta | undefined, text); it is held weakly (the JS client owns it).
+    explicit Client(const Napi::CallbackInfo &info);
+    ~Client() override;
+
+private:
+    // One accepted request; handler.user points here. Owned by reqs_ on the
+    // JS thread; the event thread only reads client/id/mode, and the entry is
+    // erased on the JS thread once the terminal record was delivered.
+    struct ReqCtx {
+        Client *client = nullptr;
+        realm_request_t *req = nullptr;
+        int32_t id = 0;
+        int32_t mode = MODE_TEXT;
+    };
+    // A connect/disconnect in flight: what the core's completion callback needs.
+    struct Op {
+        Client *client;
+        int32_t token;
+    };
+
+    // Event thread: the core's callbacks. Each appends one record and never calls JS.
+    template <class Fill>
+    void Push(Fill &&fill);
+    static void OnTokens(void *user, realm_request_t *, const realm_token_t *t, size_t count);
+    static void OnDone(void *user, realm_request_t *, realm_outcome_t outcome, const realm_result_t *result,
+                       const realm_error_t *error);
+    static void OnClientEvent(void *user, realm_client_t *, const realm_client_event_t *ev);
+    static void OnOpDone(void *user, realm_client_t *, realm_status_t status, const realm_error_t *error);
+
+    // JS thread: delivery.
+    static void CallJs(napi_env env, napi_value, void *context, void *);
+    void Drain(Napi::Env env);
+    void SetMeta(Napi::Int32Array arr);
+    void Finished(int32_t id);
+
+    // JS thread: the methods of NativeClient. Request starters return the
+    // request id, or an error object when the core refused the request.
+    Napi::Value Connect(const Napi::CallbackInfo &info);
+    Napi::Value Disconnect(const Napi::CallbackInfo &info);
+    Napi::Value Generate(const Napi::CallbackInfo &info);
+    Napi::Value Pipeline(const Napi::CallbackInfo &info);
+    Napi::Value Health(const Napi::CallbackInfo &info);
+    Napi::Value Metadata(const Napi::CallbackInfo &info);
+    Napi::Value Call(const Napi::CallbackInfo &info);
+    Napi::Value Cancel(const Napi::CallbackInfo &info);
+    Napi::Value State(const Napi::CallbackInfo &info);
+    Napi::Value TenantId(const Napi::CallbackInfo &info);
+    Napi::Value ServerVersion(const Napi::CallbackInfo &info);
+    Napi::Value HasExtension(const Napi::CallbackInfo &info);
+    Napi::Value SetRef(const Napi::CallbackInfo &info);
+    Napi::Value SetTokenEvents(const Napi::CallbackInfo &info);
+    Napi::Value Close(const Napi::CallbackInfo &info);
+
+    void EnsureOpen(Napi::Env env);
+    Napi::Value StartOp(const Napi::CallbackInfo &info, bool connect);
+    template <class StartFn>
+    Napi::Value StartRequest(Napi::Env env, int32_t mode, StartFn &&start);
+    Napi::Value InfoString(Napi::Env env, int (*get)(const realm_client_t *, char *, size_t));
+
+    static void CleanupHook(void *arg);
+    void Destroy();
+
+    napi_env env_ = nullptr;
+    realm_client_t *client_ = nullptr;
+    napi_threadsafe_function tsfn_ = nullptr;
+    std::atomic<bool> closing_{false};
+    std::atomic<bool> token_events_{false};
+    bool refed_ = false;
+
+    // Burst buffers: in_ is filled on the event thread, out_ drained on the JS thread.
+    std::mutex mu_;
+    Burst in_, out_;
+    bool armed_ = true;  // guarded by mu_: the JS thread has everything; the next record wakes it
+
+    std::unordered_map<int32_t, std::unique_ptr<ReqCtx>> reqs_;  // JS thread
+    int32_t next_id_ = 0;
+
+    Napi::FunctionReference dispatch_;
+    Napi::Reference<Napi::Int32Array> meta_ref_;
+    int32_t *meta_ = nullptr;
+    size_t meta_cap_ = 0;
+    std::vector<int32_t> words_;
+};
+
+}  // namespace realm_node

@@ -1,0 +1,72 @@
+#include "client_options.h"
+
+#include <cstdint>
+#include <string>
+
+#include "arguments.h"
+#include "errors.h"
+
+namespace realm_node {
+namespace {
+
+void CheckSet(Napi::Env env, realm_status_t st, const char *key) {
+    if (st != REALM_OK)
+        ThrowRealm(env, st, std::string("invalid value for option '") + key + "' (" + realm_strerror(st) + ")");
+}
+
+// A millisecond or count option set through a uint32_t setter.
+void SetU32(Napi::Env env, const Napi::Object &o, const char *key, realm_options_t *opts,
+            realm_status_t (*set)(realm_options_t *, uint32_t)) {
+    double d;
+    if (OptUint(env, o.Get(key), key, 0, double(UINT32_MAX), &d)) CheckSet(env, set(opts, uint32_t(d)), key);
+}
+
+void SetFlag(Napi::Env env, const Napi::Object &o, const char *key, realm_options_t *opts,
+             realm_status_t (*set)(realm_options_t *, int)) {
+    bool b;
+    if (OptBool(env, o.Get(key), key, &b)) CheckSet(env, set(opts, b ? 1 : 0), key);
+}
+
+void SetString(Napi::Env env, const Napi::Object &o, const char *key, realm_options_t *opts,
+               realm_status_t (*set)(realm_options_t *, const char *)) {
+    bool present;
+    std::string s = OptString(env, o.Get(key), key, &present);
+    if (present) CheckSet(env, set(opts, s.c_str()), key);
+}
+
+}  // namespace
+
+void ApplyClientOptions(Napi::Env env, const Napi::Object &o, realm_options_t *opts) {
+    bool present;
+    std::string s = OptString(env, o.Get("url"), "url", &present);
+    if (present) {
+        realm_status_t st = realm_options_set_url(opts, s.c_str());
+        if (st != REALM_OK) ThrowRealm(env, st, "invalid url '" + s + "': expected ws://host[:port][/path] or wss://...");
+    }
+    SetString(env, o, "apiKey", opts, &realm_options_set_api_key);
+    s = OptString(env, o.Get("tenantId"), "tenantId", &present);
+    if (present && realm_options_set_tenant_id(opts, s.c_str()) != REALM_OK)
+        ThrowRealm(env, REALM_ERR_INVALID_ARGUMENT, "invalid tenantId '" + s + "': 3-64 letters, digits, '-' or '_'");
+    SetString(env, o, "model", opts, &realm_options_set_model);
+    SetString(env, o, "tlsCaFile", opts, &realm_options_set_tls_ca_file);
+
+    SetU32(env, o, "timeout", opts, &realm_options_set_request_timeout_ms);
+    SetU32(env, o, "connectTimeout", opts, &realm_options_set_connect_timeout_ms);
+    SetU32(env, o, "idleTimeout", opts, &realm_options_set_idle_timeout_ms);
+    SetFlag(env, o, "reconnect", opts, &realm_options_set_reconnect);
+    // The documented SDK default for reconnectInterval is 5000 ms (the core's
+    // own backoff base is 1000 ms); the core does the rest.
+    double d;
+    if (!OptUint(env, o.Get("reconnectInterval"), "reconnectInterval", 0, double(UINT32_MAX), &d)) d = 5000;
+    CheckSet(env, realm_options_set_backoff_base_ms(opts, uint32_t(d)), "reconnectInterval");
+    SetU32(env, o, "backoffCap", opts, &realm_options_set_backoff_cap_ms);
+    SetU32(env, o, "backoffMaxAttempts", opts, &realm_options_set_backoff_max_attempts);
+    SetU32(env, o, "backoffJitterPercent", opts, &realm_options_set_backoff_jitter_percent);
+    SetU32(env, o, "pingInterval", opts, &realm_options_set_ping_interval_ms);
+    SetFlag(env, o, "tlsInsecure", opts, &realm_options_set_tls_insecure);
+    if (OptUint(env, o.Get("maxMessageSize"), "maxMessageSize", 0, 9007199254740991.0, &d))
+        CheckSet(env, realm_options_set_max_message_size(opts, size_t(d)), "maxMessageSize");
+    SetU32(env, o, "maxQueuedRequests", opts, &realm_options_set_max_queued_requests);
+}
+
+}  // namespace realm_node

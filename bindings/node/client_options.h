@@ -1,0 +1,16 @@
+// The RealmWebSocketClient constructor's options, mapped onto realm_options_t.
+#pragma once
+
+#include <napi.h>
+
+#include "realm/realm.h"
+
+namespace realm_node {
+
+// Sets every option present in `o` (camelCase names, milliseconds) on `opts`.
+// Throws a JS Error (code INVALID_ARGUMENT, or the setter's status) naming the
+// first option that is wrong. Only one default is applied here:
+// reconnectInterval, documented by the Node SDK as 5000 ms.
+void ApplyClientOptions(Napi::Env env, const Napi::Object &o, realm_options_t *opts);
+
+}  // namespace realm_node
