@@ -6,6 +6,15 @@
 // the GIL released). The consumer drains the queue with the GIL held, on its
 // own thread, and hands tokens to per-request buffers that the native
 // iterators (request_types.cpp) read without any further wakeup.
+//
+//   module.cpp          the pybind11 module: NativeClient's methods, globals
+//   native_client.cpp   NativeClient lifecycle, state, connect/disconnect
+//   client_options.cpp  the options dict -> realm_options_t
+//   requests.cpp        request starters: Python arguments -> C API calls
+//   drain.cpp           queued events -> tokens, results, exceptions, client events
+//   waits.cpp           waiting: asyncio futures, or blocking with the GIL released
+//   request_types.cpp   the request objects: async/sync iterators and awaitables
+//   errors.cpp          exceptions for librealm errors
 #pragma once
 
 #define PY_SSIZE_T_CLEAN
@@ -46,6 +55,12 @@ struct Globals {
 };
 extern Globals G;
 
+// Decodes text from the core (always valid UTF-8) into a str: new reference,
+// or NULL with an exception set.
+inline PyObject *utf8_to_str(const char *s, size_t len) {
+    return PyUnicode_DecodeUTF8(s, Py_ssize_t(len), "replace");
+}
+
 // Builds the Python exception for a librealm error (new reference, never NULL
 // unless memory is exhausted: then NULL with an error set).
 PyObject *make_exception(const realm_error_t *err);
@@ -53,6 +68,15 @@ PyObject *make_exception(realm_status_t status, const std::string &message);
 // Sets the exception for (status, err) as the current Python error and
 // throws py::error_already_set. Frees err.
 [[noreturn]] void raise_error(realm_status_t status, realm_error_t *err);
+// The same for an error of this module's own (status plus message).
+[[noreturn]] void raise_message(realm_status_t status, const std::string &message);
+// Makes `exc` (an exception instance) the current Python error.
+void set_exception(PyObject *exc);
+
+// A new realm_options_t from realm.Client's options dict (owned by the
+// caller). Raises TypeError for a wrong type or an unknown key and
+// InvalidArgumentError for a value the core refuses (API keys are not echoed).
+realm_options_t *new_options(const py::dict &options);
 
 // One request (or a connect/disconnect operation) as seen from Python. Only
 // touched with the GIL held.

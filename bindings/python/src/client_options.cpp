@@ -1,0 +1,73 @@
+// realm.Client's options (the snake_case keyword arguments, passed down as a
+// dict) mapped onto realm_options_t. None means "not given": the core's
+// default applies, except for the strings that None clears.
+#include "native.h"
+
+#include <climits>
+
+namespace realmpy {
+namespace {
+
+uint32_t to_u32(py::handle v, const std::string &key) {
+    if (PyBool_Check(v.ptr()) || !PyLong_Check(v.ptr()))
+        throw py::type_error("option '" + key + "' must be an int");
+    int overflow = 0;
+    long long n = PyLong_AsLongLongAndOverflow(v.ptr(), &overflow);
+    if (overflow || n < 0 || n > (long long)UINT32_MAX)
+        raise_message(REALM_ERR_INVALID_ARGUMENT, "invalid value for option '" + key + "': " + std::string(py::repr(v)));
+    return uint32_t(n);
+}
+
+}  // namespace
+
+realm_options_t *new_options(const py::dict &options) {
+    realm_options_t *opts = realm_options_new();
+    if (!opts) throw std::bad_alloc();
+    try {
+        for (auto item : options) {
+            std::string key = py::str(item.first);
+            py::handle v = item.second;
+            realm_status_t rc = REALM_OK;
+            auto text = [&](realm_status_t (*setter)(realm_options_t *, const char *)) {
+                if (v.is_none()) return setter(opts, nullptr);
+                if (!PyUnicode_Check(v.ptr())) throw py::type_error("option '" + key + "' must be a str");
+                return setter(opts, py::cast<std::string>(v).c_str());
+            };
+            auto flag = [&](realm_status_t (*setter)(realm_options_t *, int)) {
+                return setter(opts, PyObject_IsTrue(v.ptr()) ? 1 : 0);
+            };
+            if (v.is_none() && key != "api_key" && key != "tenant_id" && key != "model" && key != "tls_ca_file")
+                continue;  // not given: the core's default applies
+            if (key == "url") rc = text(realm_options_set_url);
+            else if (key == "api_key") rc = text(realm_options_set_api_key);
+            else if (key == "tenant_id") rc = text(realm_options_set_tenant_id);
+            else if (key == "model") rc = text(realm_options_set_model);
+            else if (key == "tls_ca_file") rc = text(realm_options_set_tls_ca_file);
+            else if (key == "reconnect") rc = flag(realm_options_set_reconnect);
+            else if (key == "tls_insecure") rc = flag(realm_options_set_tls_insecure);
+            else if (key == "connect_timeout_ms") rc = realm_options_set_connect_timeout_ms(opts, to_u32(v, key));
+            else if (key == "request_timeout_ms") rc = realm_options_set_request_timeout_ms(opts, to_u32(v, key));
+            else if (key == "idle_timeout_ms") rc = realm_options_set_idle_timeout_ms(opts, to_u32(v, key));
+            else if (key == "backoff_base_ms") rc = realm_options_set_backoff_base_ms(opts, to_u32(v, key));
+            else if (key == "backoff_cap_ms") rc = realm_options_set_backoff_cap_ms(opts, to_u32(v, key));
+            else if (key == "backoff_max_attempts") rc = realm_options_set_backoff_max_attempts(opts, to_u32(v, key));
+            else if (key == "backoff_jitter_percent")
+                rc = realm_options_set_backoff_jitter_percent(opts, to_u32(v, key));
+            else if (key == "ping_interval_ms") rc = realm_options_set_ping_interval_ms(opts, to_u32(v, key));
+            else if (key == "max_queued_requests") rc = realm_options_set_max_queued_requests(opts, to_u32(v, key));
+            else if (key == "max_message_size") rc = realm_options_set_max_message_size(opts, to_u32(v, key));
+            else throw py::type_error("unknown option '" + key + "'");
+            if (rc != REALM_OK) {
+                std::string why = "invalid value for option '" + key + "'";
+                if (key != "api_key") why += ": " + std::string(py::repr(v));
+                raise_message(rc, why);
+            }
+        }
+    } catch (...) {
+        realm_options_destroy(opts);
+        throw;
+    }
+    return opts;
+}
+
+}  // namespace realmpy
