@@ -9,7 +9,7 @@
 //   burst.{h,cpp}       the records the event thread appends for the JS thread
 //   client_options.*    constructor options -> realm_options_t
 //   arguments.*         type and range checks of values from JS
-//   errors.*            error objects for JS (node/index.js makes RealmError of them)
+//   errors.*            error objects for JS (node/errors.js makes RealmError of them)
 //
 // Event path (see docs/benchmarks-node.md for the measurements behind it):
 //   * the core's callbacks (token batches, request completion, connection

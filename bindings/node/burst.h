@@ -12,7 +12,7 @@
 
 namespace realm_node {
 
-// Event words written to the shared Int32Array; keep in step with node/index.js.
+// Event words written to the shared Int32Array; keep in step with node/client.js.
 enum EventWord : int32_t {
     W_TOKENS = 1,    // [1, id, count, utf16len x count]          text: the burst's joined token text
     W_COMPLETE = 2,  // [2, id]                                    vals: result (array, JSON text or token count)

@@ -1,4 +1,4 @@
-// NativeClient: the JS-facing wrapper of one realm_client_t. node/index.js
+// NativeClient: the JS-facing wrapper of one realm_client_t. node/client.js
 // builds RealmWebSocketClient on it; see addon.cpp for the event path.
 #pragma once
 

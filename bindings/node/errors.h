@@ -1,6 +1,6 @@
 // Errors crossing into JavaScript. Failures are handed to JS as plain objects
 // ({status, code, name, message, retryable, retryAfter?, httpStatus?,
-// closeCode?}) that node/index.js turns into RealmError; argument errors found
+// closeCode?}) that node/errors.js turns into RealmError; argument errors found
 // here are thrown as Napi::Error with the same code.
 #pragma once
 
