@@ -351,51 +351,39 @@ Napi::Value Client::Generate(const Napi::CallbackInfo &info) {
     });
 }
 
-// pipeline(name, inputJson | undefined, timeout, idleTimeout)
-Napi::Value Client::Pipeline(const Napi::CallbackInfo &info) {
+// pipeline(name, inputJson | undefined, timeout, idleTimeout) and
+// call(function, paramsJson | undefined, timeout, idleTimeout): a name and
+// optional JSON text (the core checks it), answered with one JSON result.
+Napi::Value Client::NamedJsonRequest(const Napi::CallbackInfo &info, const char *name_error, NamedStart start) {
     Napi::Env env = info.Env();
     EnsureOpen(env);
-    if (!info[0].IsString()) ThrowRealm(env, REALM_ERR_INVALID_ARGUMENT, "executePipeline: name must be a string");
+    if (!info[0].IsString()) ThrowRealm(env, REALM_ERR_INVALID_ARGUMENT, name_error);
     std::string name = info[0].As<Napi::String>().Utf8Value();
-    bool has_input = info[1].IsString();
-    std::string input = has_input ? info[1].As<Napi::String>().Utf8Value() : std::string();
+    bool has_json = info[1].IsString();
+    std::string json = has_json ? info[1].As<Napi::String>().Utf8Value() : std::string();
     realm_call_options_t co = CallOptions(env, info[2], info[3]);
     return StartRequest(env, MODE_JSON, [&](const realm_handler_t *h, realm_request_t **req, realm_error_t **err) {
-        return realm_pipeline(client_, name.c_str(), has_input ? input.c_str() : nullptr, &co, h, req, err);
+        return start(client_, name.c_str(), has_json ? json.c_str() : nullptr, &co, h, req, err);
     });
+}
+Napi::Value Client::Pipeline(const Napi::CallbackInfo &info) {
+    return NamedJsonRequest(info, "executePipeline: name must be a string", &realm_pipeline);
+}
+Napi::Value Client::Call(const Napi::CallbackInfo &info) {
+    return NamedJsonRequest(info, "call: function name must be a string", &realm_call);
 }
 
 // health(timeout, idleTimeout) and metadata(timeout, idleTimeout)
-Napi::Value Client::Health(const Napi::CallbackInfo &info) {
+Napi::Value Client::BareJsonRequest(const Napi::CallbackInfo &info, BareStart start) {
     Napi::Env env = info.Env();
     EnsureOpen(env);
     realm_call_options_t co = CallOptions(env, info[0], info[1]);
     return StartRequest(env, MODE_JSON, [&](const realm_handler_t *h, realm_request_t **req, realm_error_t **err) {
-        return realm_health(client_, &co, h, req, err);
+        return start(client_, &co, h, req, err);
     });
 }
-Napi::Value Client::Metadata(const Napi::CallbackInfo &info) {
-    Napi::Env env = info.Env();
-    EnsureOpen(env);
-    realm_call_options_t co = CallOptions(env, info[0], info[1]);
-    return StartRequest(env, MODE_JSON, [&](const realm_handler_t *h, realm_request_t **req, realm_error_t **err) {
-        return realm_metadata(client_, &co, h, req, err);
-    });
-}
-
-// call(function, paramsJson | undefined, timeout, idleTimeout)
-Napi::Value Client::Call(const Napi::CallbackInfo &info) {
-    Napi::Env env = info.Env();
-    EnsureOpen(env);
-    if (!info[0].IsString()) ThrowRealm(env, REALM_ERR_INVALID_ARGUMENT, "call: function name must be a string");
-    std::string fn = info[0].As<Napi::String>().Utf8Value();
-    bool has_params = info[1].IsString();
-    std::string params = has_params ? info[1].As<Napi::String>().Utf8Value() : std::string();
-    realm_call_options_t co = CallOptions(env, info[2], info[3]);
-    return StartRequest(env, MODE_JSON, [&](const realm_handler_t *h, realm_request_t **req, realm_error_t **err) {
-        return realm_call(client_, fn.c_str(), has_params ? params.c_str() : nullptr, &co, h, req, err);
-    });
-}
+Napi::Value Client::Health(const Napi::CallbackInfo &info) { return BareJsonRequest(info, &realm_health); }
+Napi::Value Client::Metadata(const Napi::CallbackInfo &info) { return BareJsonRequest(info, &realm_metadata); }
 
 Napi::Value Client::Cancel(const Napi::CallbackInfo &info) {
     int32_t id = info[0].As<Napi::Number>().Int32Value();

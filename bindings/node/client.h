@@ -79,6 +79,13 @@ private:
     Napi::Value StartOp(const Napi::CallbackInfo &info, bool connect);
     template <class StartFn>
     Napi::Value StartRequest(Napi::Env env, int32_t mode, StartFn &&start);
+    // The C API's starters of JSON-answered requests, by parameter shape.
+    using NamedStart = realm_status_t (*)(realm_client_t *, const char *, const char *, const realm_call_options_t *,
+                                          const realm_handler_t *, realm_request_t **, realm_error_t **);
+    using BareStart = realm_status_t (*)(realm_client_t *, const realm_call_options_t *, const realm_handler_t *,
+                                         realm_request_t **, realm_error_t **);
+    Napi::Value NamedJsonRequest(const Napi::CallbackInfo &info, const char *name_error, NamedStart start);
+    Napi::Value BareJsonRequest(const Napi::CallbackInfo &info, BareStart start);
     Napi::Value InfoString(Napi::Env env, int (*get)(const realm_client_t *, char *, size_t));
 
     static void CleanupHook(void *arg);
