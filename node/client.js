@@ -151,14 +151,19 @@ class RealmWebSocketClient {
 
   /** Runs a server pipeline; resolves with the server's result data. */
   executePipeline(name, input, options = {}) {
-    return settle((resolve, reject) => {
-      if (typeof name !== 'string') throw invalid('executePipeline: name must be a string');
-      const o = checkOptions(options, 'executePipeline');
-      const signal = checkSignal(o.signal, 'executePipeline');
-      if (signal && signal.aborted) throw abortedError(signal);
-      const json = input === undefined ? undefined : toJson(input, 'executePipeline: input');
-      this.#startCall(() => this.#native.pipeline(name, json, o.timeout, o.idleTimeout), MODE_JSON, resolve, reject, signal);
-    });
+    return this.#namedJsonCall('executePipeline', 'name', 'input', name, input, options, (n, json, o) =>
+      this.#native.pipeline(n, json, o.timeout, o.idleTimeout),
+    );
+  }
+
+  /**
+   * Calls any server function by name with JSON params (undefined = {});
+   * resolves with the server's result data.
+   */
+  call(functionName, params, options = {}) {
+    return this.#namedJsonCall('call', 'function name', 'params', functionName, params, options, (n, json, o) =>
+      this.#native.call(n, json, o.timeout, o.idleTimeout),
+    );
   }
 
   /** Server health object. */
@@ -247,6 +252,18 @@ class RealmWebSocketClient {
 
   _cancel(id) {
     this.#native.cancel(id);
+  }
+
+  // executePipeline and call: a name, a JSON value, one JSON result.
+  #namedJsonCall(what, nameWhat, valueWhat, name, value, options, start) {
+    return settle((resolve, reject) => {
+      if (typeof name !== 'string') throw invalid(`${what}: ${nameWhat} must be a string`);
+      const o = checkOptions(options, what);
+      const signal = checkSignal(o.signal, what);
+      if (signal && signal.aborted) throw abortedError(signal);
+      const json = value === undefined ? undefined : toJson(value, `${what}: ${valueWhat}`);
+      this.#startCall(() => start(name, json, o), MODE_JSON, resolve, reject, signal);
+    });
   }
 
   #startCall(start, mode, resolve, reject, signal) {

@@ -252,6 +252,8 @@ export class RealmWebSocketClient {
   generate(options: GenerateOptions): Promise<GenerateResult>;
   generateStream(options: GenerateOptions): TokenStream;
   executePipeline(name: string, input?: JsonValue | object, options?: RequestOptions): Promise<any>;
+  /** Calls any server function by name with JSON params (omitted = `{}`); resolves with its result data. */
+  call(functionName: string, params?: JsonValue | object, options?: RequestOptions): Promise<any>;
   health(options?: RequestOptions): Promise<HealthStatus>;
   metadata(options?: RequestOptions): Promise<RuntimeMetadata>;
 

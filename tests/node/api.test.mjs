@@ -228,6 +228,23 @@ describe('connected client', () => {
     await assert.rejects(client.executePipeline('no-such-pipeline', {}), (e) => e instanceof RealmError && e.code === 'DISPATCH_ERROR');
   });
 
+  test('call runs any server function by name', async () => {
+    const h = await client.call('health');
+    assert.equal(h.status, 'healthy');
+    const g = await client.call('generate', { prompt: 'What is the capital of France?', max_tokens: 5 });
+    assert.equal(typeof g.text, 'string');
+    assert.ok(g.text.length > 0);
+    await assert.rejects(
+      client.call('embed', { text: 'x' }),
+      (e) => e instanceof RealmError && e.code === 'DISPATCH_ERROR' && /Unknown function/.test(e.message),
+    );
+    await assert.rejects(client.call(7), (e) => e.code === 'INVALID_ARGUMENT' && /function name must be a string/.test(e.message));
+    await assert.rejects(client.call('health', 1n), (e) => e.code === 'INVALID_ARGUMENT' && /params cannot be sent as JSON/.test(e.message));
+    const ac = new AbortController();
+    ac.abort();
+    await assert.rejects(client.call('health', undefined, { signal: ac.signal }), (e) => e.code === 'CANCELLED');
+  });
+
   test('health and metadata', async () => {
     const h = await client.health();
     assert.equal(h.status, 'healthy');

@@ -84,6 +84,8 @@ export async function everything(): Promise<void> {
   await stream.cancel();
   const tg: number | undefined = stream.result?.tokens_generated;
   const pipe: unknown = await client.executePipeline('name', { prompt: 'x' }, { signal: ac.signal });
+  const called: unknown = await client.call('generate', { prompt: 'x' }, { timeout: 1000 });
+  const bare: unknown = await client.call('health');
   const h: HealthStatus = await client.health({ signal: ac.signal });
   const m: RuntimeMetadata = await client.metadata();
   const names: string[] = m.functions.map((f) => f.name);
@@ -103,7 +105,7 @@ export async function everything(): Promise<void> {
   void client.generate({ max_tokens: 1 });
   await client.disconnect();
   client.close();
-  void [connected, tenant, state, version, ext, n, pt, cost, ms, tg, pipe, h, names, coreVersion, errorTable.length];
+  void [connected, tenant, state, version, ext, n, pt, cost, ms, tg, pipe, called, bare, h, names, coreVersion, errorTable.length];
 }
 
 export async function errors(client: RealmWebSocketClient): Promise<void> {
