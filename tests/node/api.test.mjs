@@ -29,6 +29,22 @@ describe('module', () => {
     assert.equal(typeof coreVersion, 'string');
   });
 
+  test('the addon exports only its N-API entry points', async () => {
+    // The core is linked in statically. Its realm_* symbols (and any of our
+    // C++ ones) must stay local: exported, they would be interposed by another
+    // copy of librealm in the process (an embedding application, another addon).
+    const addon = Object.keys(require.cache).find((p) => p.endsWith('.node'));
+    assert.ok(addon, 'the addon is loaded');
+    const { execFileSync } = await import('node:child_process');
+    const names = execFileSync('nm', ['-D', '--defined-only', '-C', addon], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.split(' ').slice(2).join(' '));
+    assert.ok(names.includes('napi_register_module_v1'), names.join('\n'));
+    const ours = names.filter((n) => /realm|lws_|cJSON/.test(n));
+    assert.deepEqual(ours, []);
+  });
+
   test('ErrorCodes mirror the core error table', () => {
     assert.equal(ErrorCodes.RATE_LIMIT_EXCEEDED, 'RATE_LIMIT_EXCEEDED');
     assert.equal(ErrorCodes.UNAUTHORIZED, 'UNAUTHORIZED');

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
+import subprocess
 import textwrap
 import threading
 import time
@@ -182,3 +183,17 @@ def test_process_exits_with_a_live_client(shared_server: Server, name: str) -> N
 def test_import_without_using_exits_cleanly() -> None:
     result = run_python("import realm; print(realm.core_version)")
     assert result.returncode == 0 and result.stdout.strip() == "0.1.0", result.stderr
+
+
+def test_extension_module_exports_only_its_entry_point() -> None:
+    # The core is linked in statically. Its realm_* symbols (and any of our
+    # C++ ones) must stay local: exported, they would be interposed by another
+    # copy of librealm in the process (an embedding application, ctypes with
+    # RTLD_GLOBAL, another extension).
+    import realm._realm as native
+
+    out = subprocess.run(["nm", "-D", "--defined-only", "-C", native.__file__],
+                         capture_output=True, text=True, check=True).stdout
+    names = [" ".join(line.split(" ")[2:]) for line in out.splitlines() if line]
+    assert "PyInit__realm" in names
+    assert [n for n in names if ("realm" in n or "lws_" in n or "cJSON" in n) and n != "PyInit__realm"] == []
