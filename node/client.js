@@ -48,7 +48,7 @@ class RealmWebSocketClient {
   /**
    * @param {object} options { model (required), url, apiKey, tenantId, reconnect, reconnectInterval,
    *   timeout, connectTimeout, idleTimeout, backoffCap, backoffMaxAttempts, backoffJitterPercent,
-   *   pingInterval, tlsCaFile, tlsInsecure, maxMessageSize, maxQueuedRequests }
+   *   pingInterval, tlsCaFile, tlsInsecure, maxMessageSize, maxQueuedRequests, busyPollUs }
    */
   constructor(options) {
     if (options === null || typeof options !== 'object') {

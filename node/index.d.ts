@@ -40,6 +40,14 @@ export interface RealmClientOptions {
   maxMessageSize?: number;
   /** Most requests accepted but not yet sent; past that, calls fail with QUEUE_FULL. Default `4096`. */
   maxQueuedRequests?: number;
+  /**
+   * Busy polling, microseconds (0-1000000). After a request is sent or a frame arrives, librealm's
+   * event thread and the JavaScript thread keep checking for I/O without sleeping for this long
+   * (yielding the CPU at every turn), so an answer arriving within the window is handled without
+   * waking a sleeping thread. Costs up to this much CPU time per request and per burst of frames,
+   * on each of the two threads; `0` = always sleep. Default `100`.
+   */
+  busyPollUs?: number;
 }
 
 /** Options every request method accepts. */

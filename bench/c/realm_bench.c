@@ -140,6 +140,12 @@ int main(int argc, char **argv) {
         fprintf(stderr, "realm_bench: options\n");
         return 1;
     }
+    /* REALM_BENCH_BUSY_POLL_US=N: compare busy-poll windows (default: the library's). */
+    const char *busy = getenv("REALM_BENCH_BUSY_POLL_US");
+    if (busy && realm_options_set_busy_poll_us(o, (uint32_t)strtoul(busy, NULL, 10)) != REALM_OK) {
+        fprintf(stderr, "realm_bench: REALM_BENCH_BUSY_POLL_US out of range\n");
+        return 1;
+    }
     realm_client_t *c = NULL;
     realm_error_t *err = NULL;
     realm_status_t st = realm_client_new(o, &c, &err);

@@ -7,12 +7,16 @@
 //   roundtrip   2,000 sequential `await generate({max_tokens: 1, stream: true})`
 //               (one streamed token + complete per call)     -> req/s, p50/p99 us
 //   latency     one token per ms (server `stamp`), 2,000 tok  -> delivery p50/p99 us
+//   latency_poll the same with the SDK's busyPollUs at 2000 (longer than the
+//               1 ms gap: its threads never sleep during the stream); the
+//               ws client runs it unchanged, as a same-hour baseline
 // Env: REALM_BENCH_WARMUP=full (default) | short. `full` measures steady
 //   state: 2,000 warm-up round trips, and the latency loop runs once unmeasured
 //   first. `short` is the first harness (200 round trips, no latency warm-up
 //   pass): its figures include V8 compiling both clients' code, which on one
 //   pinned core stalls the JS thread for milliseconds (docs/benchmarks-node.md).
 // REALM_BENCH_DUMP=prefix writes the latency samples to prefix.<client>.
+// REALM_BENCH_BUSY_POLL_US=N sets the SDK's busyPollUs (default: the library's).
 import fs from 'node:fs';
 import { RealmWebSocketClient } from '@realm-ai/ws-client';
 import { WsRealmClient } from './ws-client.mjs';
@@ -53,7 +57,10 @@ async function deliveryLatencies(client, n, delayMs) {
 }
 
 async function main() {
-  const client = kind === 'realm' ? new RealmWebSocketClient({ url, model: 'bench', timeout: 0 }) : new WsRealmClient({ url, model: 'bench' });
+  const options = { url, model: 'bench', timeout: 0 };
+  if (process.env.REALM_BENCH_BUSY_POLL_US) options.busyPollUs = Number(process.env.REALM_BENCH_BUSY_POLL_US);
+  if (workload === 'latency_poll') options.busyPollUs = 2000;
+  const client = kind === 'realm' ? new RealmWebSocketClient(options) : new WsRealmClient({ url, model: 'bench' });
   await client.connect();
   // Warm-up: the connection and V8. After a few hundred round trips TurboFan
   // is still compiling (the ws client's code most of all).
@@ -101,7 +108,7 @@ async function main() {
     out.cpu_us_per_req = cpuUs(c0) / n;
     out.p50_us = percentile(lat, 50);
     out.p99_us = percentile(lat, 99);
-  } else if (workload === 'latency') {
+  } else if (workload === 'latency' || workload === 'latency_poll') {
     const n = Math.round(2000 * scale);
     // Run the measuring loop once unmeasured, so that neither client's
     // figures include V8 compiling it (and the iterator code it drives).

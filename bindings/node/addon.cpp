@@ -7,6 +7,7 @@
 //   addon.cpp           module entry: NativeClient, errorTable(), version
 //   client.{h,cpp}      NativeClient: one realm_client_t, its requests and event delivery
 //   burst.{h,cpp}       the records the event thread appends for the JS thread
+//   js_poller.{h,cpp}   busy polling on the JS thread (busyPollUs)
 //   client_options.*    constructor options -> realm_options_t
 //   arguments.*         type and range checks of values from JS
 //   errors.*            error objects for JS (node/errors.js makes RealmError of them)
@@ -20,6 +21,10 @@
 //   * the first record after the JS thread drained the buffer ("armed")
 //     makes ONE non-blocking thread-safe-function call; later records of the
 //     same burst only append, so there is at most one call per burst;
+//   * except while the JS thread busy-polls (for busyPollUs after a request
+//     starts or a burst arrives, while requests are in flight): then no call
+//     is made at all, and Client::PollTurn, run once per turn of Node's loop,
+//     sees the burst and drains it in a callback scope;
 //   * on the JS thread, Client::Drain swaps the buffer (double buffering, no
 //     allocation in steady state) and hands everything to JS in ONE call: a
 //     flat Int32Array of event words (shared, reused), ONE string holding the

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "burst.h"
+#include "js_poller.h"
 #include "realm/realm.h"
 
 namespace realm_node {
@@ -54,6 +55,11 @@ private:
     // JS thread: delivery.
     static void CallJs(napi_env env, napi_value, void *context, void *);
     void Drain(Napi::Env env);
+    // JS thread: busy polling (see js_poller.h). While polling, the event
+    // thread does not wake the JS thread; PollTurn drains instead.
+    static void PollTurn(void *self);
+    void StartPolling();
+    void StopPolling();
     void SetMeta(Napi::Int32Array arr);
     void Finished(int32_t id);
 
@@ -97,11 +103,16 @@ private:
     std::atomic<bool> closing_{false};
     std::atomic<bool> token_events_{false};
     bool refed_ = false;
+    std::unique_ptr<JsPoller> poller_;  // JS-thread busy polling while requests are in flight
+    std::unique_ptr<Napi::AsyncContext> async_ctx_;  // for calls into JS from PollTurn
 
     // Burst buffers: in_ is filled on the event thread, out_ drained on the JS thread.
     std::mutex mu_;
     Burst in_, out_;
     bool armed_ = true;  // guarded by mu_: the JS thread has everything; the next record wakes it
+    bool js_polling_ = false;  // guarded by mu_ (set on the JS thread): no wake-up needed, PollTurn looks
+    std::atomic<bool> undelivered_{false};  // == !armed_, readable without the lock
+    static constexpr int kPollSpinsPerTurn = 8;
 
     std::unordered_map<int32_t, std::unique_ptr<ReqCtx>> reqs_;  // JS thread
     int32_t next_id_ = 0;

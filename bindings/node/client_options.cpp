@@ -36,7 +36,7 @@ void SetString(Napi::Env env, const Napi::Object &o, const char *key, realm_opti
 
 }  // namespace
 
-void ApplyClientOptions(Napi::Env env, const Napi::Object &o, realm_options_t *opts) {
+uint32_t ApplyClientOptions(Napi::Env env, const Napi::Object &o, realm_options_t *opts) {
     bool present;
     std::string s = OptString(env, o.Get("url"), "url", &present);
     if (present) {
@@ -67,6 +67,12 @@ void ApplyClientOptions(Napi::Env env, const Napi::Object &o, realm_options_t *o
     if (OptUint(env, o.Get("maxMessageSize"), "maxMessageSize", 0, 9007199254740991.0, &d))
         CheckSet(env, realm_options_set_max_message_size(opts, size_t(d)), "maxMessageSize");
     SetU32(env, o, "maxQueuedRequests", opts, &realm_options_set_max_queued_requests);
+    uint32_t busy_poll_us = REALM_DEFAULT_BUSY_POLL_US;
+    if (OptUint(env, o.Get("busyPollUs"), "busyPollUs", 0, double(UINT32_MAX), &d)) {
+        CheckSet(env, realm_options_set_busy_poll_us(opts, uint32_t(d)), "busyPollUs");
+        busy_poll_us = uint32_t(d);
+    }
+    return busy_poll_us;
 }
 
 }  // namespace realm_node

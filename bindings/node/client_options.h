@@ -10,7 +10,9 @@ namespace realm_node {
 // Sets every option present in `o` (camelCase names, milliseconds) on `opts`.
 // Throws a JS Error (code INVALID_ARGUMENT, or the setter's status) naming the
 // first option that is wrong. Only one default is applied here:
-// reconnectInterval, documented by the Node SDK as 5000 ms.
-void ApplyClientOptions(Napi::Env env, const Napi::Object &o, realm_options_t *opts);
+// reconnectInterval, documented by the Node SDK as 5000 ms. Returns the
+// busy-poll window in microseconds (busyPollUs), which the addon applies to
+// the JS thread too.
+uint32_t ApplyClientOptions(Napi::Env env, const Napi::Object &o, realm_options_t *opts);
 
 }  // namespace realm_node

@@ -248,6 +248,18 @@ REALM_API realm_status_t realm_options_set_max_message_size(realm_options_t *opt
 /** Most requests accepted but not yet written to the socket, 1..1048576 [4096].
  *  Past that, start functions return REALM_ERR_QUEUE_FULL. */
 REALM_API realm_status_t realm_options_set_max_queued_requests(realm_options_t *opts, uint32_t n);
+/** Default of realm_options_set_busy_poll_us. */
+#define REALM_DEFAULT_BUSY_POLL_US 100
+/** Busy polling, 0..1000000 us [REALM_DEFAULT_BUSY_POLL_US = 100]. After this client sends a request or
+ *  receives a frame, the event thread keeps polling its sockets without
+ *  sleeping for this long (giving up the CPU between polls, so threads that
+ *  share the core still run) before it sleeps in poll() again. An answer that
+ *  arrives within the window is read at once instead of after a thread
+ *  wake-up, which on a virtual machine can cost tens of microseconds. Costs
+ *  up to this much CPU time per request and per burst of frames; 0 = always
+ *  sleep. The event thread is shared by all clients of the process: it polls
+ *  while any client's window is open. */
+REALM_API realm_status_t realm_options_set_busy_poll_us(realm_options_t *opts, uint32_t us);
 
 /* ======================================================================== */
 /* Tokens, results, queue (pull mode)                                        */

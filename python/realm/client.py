@@ -45,6 +45,15 @@ def _ms(seconds: Optional[float], name: str) -> Optional[int]:
     return int(round(seconds * 1000))
 
 
+def _us(seconds: Optional[float], name: str) -> Optional[int]:
+    """Seconds to the core's microseconds."""
+    if seconds is None:
+        return None
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise TypeError(f"{name} must be a number of seconds")
+    return int(round(seconds * 1000000))
+
+
 def _core_options(
     url: str,
     api_key: Optional[str],
@@ -63,6 +72,7 @@ def _core_options(
     tls_insecure: Optional[bool],
     max_message_size: Optional[int],
     max_queued_requests: Optional[int],
+    busy_poll: Optional[float],
 ) -> Dict[str, Any]:
     # None = not given: the core's default applies (timeout=None means none).
     return {
@@ -83,6 +93,7 @@ def _core_options(
         "tls_insecure": tls_insecure,
         "max_message_size": max_message_size,
         "max_queued_requests": max_queued_requests,
+        "busy_poll_us": _us(busy_poll, "busy_poll"),
     }
 
 
@@ -179,13 +190,14 @@ class _Base:
         tls_insecure: Optional[bool] = None,
         max_message_size: Optional[int] = None,
         max_queued_requests: Optional[int] = None,
+        busy_poll: Optional[float] = None,
     ) -> None:
         self._native = _realm.NativeClient(
             _core_options(
                 url, api_key, tenant_id, reconnect, reconnect_interval, timeout, model,
                 connect_timeout, idle_timeout, max_reconnect_interval, max_reconnect_attempts,
                 reconnect_jitter, ping_interval, tls_ca_file, tls_insecure, max_message_size,
-                max_queued_requests,
+                max_queued_requests, busy_poll,
             )
         )
         self.url = url
@@ -257,8 +269,9 @@ class RealmWebSocketClient(_Base):
     ``max_reconnect_interval`` (backoff cap), ``max_reconnect_attempts``
     (0 = unlimited), ``reconnect_jitter`` (percent), ``ping_interval``
     (0 = off), ``tls_ca_file``, ``tls_insecure``, ``max_message_size``
-    (bytes) and ``max_queued_requests``; times are in seconds. Options left
-    at None keep the core's defaults.
+    (bytes), ``max_queued_requests`` and ``busy_poll`` (how long the event
+    thread keeps polling without sleeping after traffic; 0 = never); times
+    are in seconds. Options left at None keep the core's defaults.
     """
 
     async def connect(self) -> None:

@@ -75,6 +75,7 @@ REALM_RANGE_SETTER(backoff_jitter_percent, backoff_jitter_percent, uint32_t, 0u,
 REALM_RANGE_SETTER(ping_interval_ms, ping_interval_ms, uint32_t, 0u, kMaxTimeoutMs)
 REALM_RANGE_SETTER(max_message_size, max_message_size, size_t, size_t(1024), size_t(1) << 30)
 REALM_RANGE_SETTER(max_queued_requests, max_queued_requests, uint32_t, 1u, 1048576u)
+REALM_RANGE_SETTER(busy_poll_us, busy_poll_us, uint32_t, 0u, 1000000u)
 
 REALM_API realm_status_t realm_options_set_reconnect(realm_options_t *opts, int enabled) {
     if (!opts || (enabled != 0 && enabled != 1)) return REALM_ERR_INVALID_ARGUMENT;

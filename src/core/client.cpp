@@ -427,6 +427,7 @@ void ClientCore::on_closed(const transport::CloseInfo &info) {
 
 void ClientCore::on_message(std::string_view payload, bool binary) {
     if (opts_.ping_interval_ms) last_rx_us_ = transport::monotonic_us();
+    loop_.busy_poll_for(opts_.busy_poll_us);  // more frames usually follow
     if (phase_ != Phase::Ready) {
         if (binary || !wire::is_valid_utf8(payload)) {
             on_attempt_failed(make_error(REALM_ERR_PROTOCOL, "server sent a non-text frame during the handshake"), false);

@@ -120,6 +120,7 @@ void ClientCore::send_request(realm_request_t *req) {
         req->idle_timer->schedule_ms(req->idle_timeout_ms, [this, req] { on_idle_timer(req); });
     }
     conn_->send_text(std::move(frame));
+    loop_.busy_poll_for(opts_.busy_poll_us);  // the answer may be microseconds away
 }
 
 void ClientCore::flush_pending() {

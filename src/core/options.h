@@ -19,6 +19,10 @@ struct ServerUrl {
 // Parses ws:// and wss:// URLs. Returns "" on success, else what is wrong.
 std::string parse_url(const std::string &url, ServerUrl *out);
 
+// After traffic, the event thread polls the sockets without sleeping for this
+// long before it sleeps in poll() again (see realm_options_set_busy_poll_us).
+constexpr uint32_t kDefaultBusyPollUs = REALM_DEFAULT_BUSY_POLL_US;
+
 struct Options {
     ServerUrl server{false, "localhost", 8080, "/"};
     std::string api_key;
@@ -37,6 +41,7 @@ struct Options {
     bool tls_insecure = false;
     size_t max_message_size = 16u << 20;
     uint32_t max_queued_requests = 4096;
+    uint32_t busy_poll_us = kDefaultBusyPollUs;
 };
 
 }  // namespace realm::core

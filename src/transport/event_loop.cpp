@@ -129,8 +129,16 @@ void EventLoop::run() {
     if (!context_) return;
 
     while (!stop_.load(std::memory_order_acquire)) {
+        bool polling = busy_until_us_ != 0 && monotonic_us() < busy_until_us_;
+        if (polling != spinning_.load(std::memory_order_relaxed)) {
+            if (!polling) poll_budget_.charge(busy_until_us_ - busy_traffic_us_);  // ran out unused
+            if (set_polling(polling)) continue;
+        }
+        // Polling: a request posted while this thread yielded goes out before
+        // the next poll() (a caller that posts yields to us for just that).
+        if (polling) drain_posted();
         in_service_ = true;
-        int rc = lws_service(context_, 0);
+        int rc = lws_service(context_, polling ? -1 : 0);  // -1: one pass without sleeping
         in_service_ = false;
         if (rc < 0) break;
         drain_posted();
@@ -143,8 +151,9 @@ void EventLoop::run() {
         }
         if (spin_requested_) {
             spin_requested_ = false;
-            spin_for_posted_work();
+            if (!polling) spin_for_posted_work();
         }
+        if (polling) sched_yield();
     }
     {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -167,6 +176,32 @@ void EventLoop::drain_posted() {
         }
         for (auto &fn : batch) fn();
     }
+}
+
+void EventLoop::busy_poll_for(uint32_t us) {
+    if (us == 0) return;
+    int64_t now = monotonic_us();
+    bool open = now < busy_until_us_;
+    if (!open && !poll_budget_.allows(now)) return;
+    busy_traffic_us_ = now;
+    if (now + us > busy_until_us_) busy_until_us_ = now + us;
+}
+
+// Enters or leaves the busy-poll window. While polling, spinning_ tells
+// post() that no wake-up is needed: every pass drains the posted work.
+// Returns true if work posted meanwhile was run on leaving the window: the
+// caller then re-evaluates before sleeping (that work may have sent a request
+// and opened a new window).
+bool EventLoop::set_polling(bool polling) {
+    bool pending;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        spinning_.store(polling, std::memory_order_release);
+        pending = !posted_.empty();
+    }
+    if (polling || !pending) return false;
+    drain_posted();
+    return true;
 }
 
 void EventLoop::spin_for_posted_work() {
@@ -219,7 +254,15 @@ void EventLoop::yield_to_spinning_loop() {
     // benchmarks pin both to one) runs on until it blocks before the loop
     // sends: Python round trips +8% (docs/benchmarks-python.md). With a core
     // of its own the loop is already running and sched_yield() returns at once.
-    if (spinning_.load(std::memory_order_acquire) && !in_loop_thread()) sched_yield();
+    // Once per burst: a caller submitting many requests in a row (a loop of
+    // generate() calls) would otherwise hand the core over for every one of
+    // them and send each with its own write; requests that follow within
+    // kBurstGapUs queue up and go out together on the loop's next pass.
+    if (!spinning_.load(std::memory_order_acquire) || in_loop_thread()) return;
+    constexpr int64_t kBurstGapUs = 20;
+    int64_t now = monotonic_us();
+    int64_t last = last_submit_yield_us_.exchange(now, std::memory_order_relaxed);
+    if (now - last >= kBurstGapUs) sched_yield();
 }
 
 lws_vhost *EventLoop::vhost_for(bool tls, const std::string &ca_file, std::string *error) {

@@ -20,6 +20,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "poll_budget.h"
+
 struct lws_context;
 struct lws_vhost;
 
@@ -70,12 +72,22 @@ public:
     // two thread wake-ups per round trip (see docs/BENCHMARKS.md).
     void expect_work_soon() { spin_requested_ = true; }
 
+    // Loop thread: keep polling without sleeping for `us` microseconds from
+    // now (busy polling). Called on traffic: a response or the next frame
+    // that arrives within the window is read without waking a sleeping
+    // thread (on a VM, waking a halted vCPU costs tens of microseconds).
+    // Each idle pass yields the CPU, so threads sharing the core still run.
+    // Windows that end without traffic are charged to a PollBudget; while it
+    // is spent, no new window opens.
+    void busy_poll_for(uint32_t us);
+
 private:
     EventLoop() = default;
     bool start(std::string *error);
     void run();
     void drain_posted();
     void spin_for_posted_work();
+    bool set_polling(bool polling);
     static void stop_at_exit();
 
     lws_context *context_ = nullptr;
@@ -87,7 +99,11 @@ private:
     bool accepting_ = false;         // false once stopping: lws_cancel_service is then unsafe
     std::atomic<bool> spinning_{false};  // the loop is watching posted_ without sleeping (set under mutex_)
     std::atomic<bool> has_posted_{false};
+    std::atomic<int64_t> last_submit_yield_us_{0};  // see yield_to_spinning_loop
     bool spin_requested_ = false;    // loop thread only
+    int64_t busy_until_us_ = 0;      // loop thread only: end of the busy-poll window
+    int64_t busy_traffic_us_ = 0;    // loop thread only: when the window was last extended
+    PollBudget poll_budget_;         // loop thread only
     bool in_service_ = false;        // loop thread only
     unsigned fruitless_spins_ = 0;   // consecutive spins that found no work
     unsigned skipped_spins_ = 0;

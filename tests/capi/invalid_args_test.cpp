@@ -49,6 +49,8 @@ TEST(InvalidArgs, OptionValues) {
     EXPECT_EQ(realm_options_set_backoff_jitter_percent(o, 101), REALM_ERR_INVALID_ARGUMENT);
     EXPECT_EQ(realm_options_set_max_message_size(o, 10), REALM_ERR_INVALID_ARGUMENT);
     EXPECT_EQ(realm_options_set_max_queued_requests(o, 0), REALM_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(realm_options_set_busy_poll_us(o, 1000001), REALM_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(realm_options_set_busy_poll_us(nullptr, 10), REALM_ERR_INVALID_ARGUMENT);
     EXPECT_EQ(realm_options_set_reconnect(o, 2), REALM_ERR_INVALID_ARGUMENT);
     EXPECT_EQ(realm_options_set_tls_insecure(o, -1), REALM_ERR_INVALID_ARGUMENT);
     EXPECT_EQ(realm_options_set_tls_ca_file(o, ""), REALM_ERR_INVALID_ARGUMENT);

@@ -48,6 +48,8 @@ TEST(Symbols, EveryExportIsCallable) {
     EXPECT_EQ(realm_options_set_tls_insecure(o, 0), REALM_OK);
     EXPECT_EQ(realm_options_set_max_message_size(o, 1 << 20), REALM_OK);
     EXPECT_EQ(realm_options_set_max_queued_requests(o, 16), REALM_OK);
+    EXPECT_EQ(realm_options_set_busy_poll_us(o, 0), REALM_OK);
+    EXPECT_EQ(realm_options_set_busy_poll_us(o, 1000000), REALM_OK);
 
     // Client: not connected, so requests are refused without callbacks.
     realm_client_t *c = nullptr;

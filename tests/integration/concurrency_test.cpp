@@ -2,6 +2,7 @@
 // duplicated, every request ends exactly once. Also run under ThreadSanitizer.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 
 #include "client_helpers.h"
@@ -75,6 +76,40 @@ TEST(Concurrency, ThreadsSubmitAndCancelConcurrently) {
     }
     EXPECT_GE(cancelled, kThreads * kPerThread / 3 - 5);
     EXPECT_EQ(cancelled + complete, kThreads * kPerThread);
+}
+
+// Busy polling: the event thread leaves its polling window (where callers
+// post without waking it) and goes back to sleeping constantly with windows
+// of a few microseconds. Requests posted from other threads around those
+// transitions must never be left unserved; long windows and none at all
+// must serve the same.
+TEST(Concurrency, BusyPollWindowsLoseNoRequest) {
+    ServerProcess server;
+    ASSERT_TRUE(server.start({}));
+    for (uint32_t window_us : {0u, 1u, 3u, 20u, 1000000u}) {
+        auto c = make_client(server.url(), [&](realm_options_t *o) {
+            ASSERT_EQ(realm_options_set_busy_poll_us(o, window_us), REALM_OK);
+        });
+        ASSERT_EQ(connect(c.get()), REALM_OK);
+        constexpr int kThreads = 3, kPerThread = 150;
+        std::vector<std::thread> threads;
+        std::atomic<int> complete{0};
+        for (int t = 0; t < kThreads; ++t) {
+            threads.emplace_back([&, t] {
+                for (int i = 0; i < kPerThread; ++i) {  // sequential round trips per thread
+                    Outcome o;
+                    std::string prompt = "W" + std::to_string(t) + "-" + std::to_string(i);
+                    ASSERT_EQ(generate(c.get(), o, prompt, 1, true), REALM_OK);
+                    ASSERT_TRUE(o.wait(10000)) << "window " << window_us << " us: request " << prompt << " never ended";
+                    ASSERT_EQ(o.outcome, REALM_OUTCOME_COMPLETE) << o.message;
+                    ASSERT_EQ(o.terminal_count(), 1);
+                    complete.fetch_add(1);
+                }
+            });
+        }
+        for (auto &th : threads) th.join();
+        EXPECT_EQ(complete.load(), kThreads * kPerThread) << "window " << window_us << " us";
+    }
 }
 
 TEST(Concurrency, ManyClientsShareOneEventLoop) {

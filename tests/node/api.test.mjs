@@ -89,7 +89,56 @@ describe('constructor', () => {
       () => new RealmWebSocketClient({ model: 'm', maxMessageSize: 10 }),
       (e) => e instanceof RealmError && e.code === 'INVALID_ARGUMENT' && /maxMessageSize/.test(e.message),
     );
+    for (const busyPollUs of [-1, 1.5, 1000001, 'fast']) {
+      assert.throws(
+        () => new RealmWebSocketClient({ model: 'm', busyPollUs }),
+        (e) => e instanceof RealmError && e.code === 'INVALID_ARGUMENT' && /busyPollUs/.test(e.message),
+        `busyPollUs: ${busyPollUs}`,
+      );
+    }
   });
+
+  test('while the JS thread busy-polls, timers and other callbacks keep running', async () => {
+    const client = new RealmWebSocketClient({ url: server.url, model: 'm', busyPollUs: 1000000 });
+    await client.connect();
+    // A slow stream keeps a request in flight (the poller active, nothing
+    // arriving for 30 ms at a time) throughout.
+    const stream = client.generateStream({ prompt: 'x', max_tokens: 4, extraParams: { delay_ms: 30 } });
+    const drained = (async () => {
+      let n = 0;
+      for await (const t of stream) n += t.length > 0 ? 1 : 0;
+      return n;
+    })();
+    let ticks = 0;
+    const t0 = Date.now();
+    while (Date.now() - t0 < 50) {
+      await new Promise((r) => setTimeout(r, 0));
+      ticks++;
+    }
+    assert.ok(ticks >= 20, `only ${ticks} timer callbacks in 50 ms`);
+    assert.equal(await drained, 4);
+    await client.disconnect();
+  });
+
+  // Busy polling changes how the threads wait, never what is delivered.
+  for (const busyPollUs of [0, 1000000]) {
+    test(`busyPollUs ${busyPollUs}: round trips, a stream and concurrent calls complete`, async () => {
+      const client = new RealmWebSocketClient({ url: server.url, model: 'm', busyPollUs });
+      await client.connect();
+      for (let i = 0; i < 50; i++) {
+        const r = await client.generate({ prompt: 'x', max_tokens: 1, stream: true });
+        assert.equal(r.text, expectedToken(0, 'x'));
+      }
+      let text = '';
+      for await (const t of client.generateStream({ prompt: 'Tell me a story', max_tokens: 300 })) text += t;
+      assert.equal(text, Array.from({ length: 300 }, (_, i) => expectedToken(i, 'Tell me a story')).join(''));
+      const all = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => client.generate({ prompt: `p${i}`, max_tokens: 3, stream: true })),
+      );
+      all.forEach((r, i) => assert.equal(r.text, [0, 1, 2].map((k) => expectedToken(k, `p${i}`)).join(''), `call ${i}`));
+      await client.disconnect();
+    });
+  }
 
   test('every documented option is accepted', async () => {
     const client = new RealmWebSocketClient({
@@ -110,6 +159,7 @@ describe('constructor', () => {
       tlsInsecure: false,
       maxMessageSize: 1 << 20,
       maxQueuedRequests: 100,
+      busyPollUs: 200,
     });
     assert.equal(client.isConnected(), false);
     assert.equal(client.getState(), 'disconnected');

@@ -148,6 +148,24 @@ console.log(n);`,
     assert.equal(r.stdout.trim(), '300');
   });
 
+  test('busy polling never keeps the process alive (1 s window, exits at once)', async () => {
+    const file = script(
+      'exit-while-polling.mjs',
+      header +
+        `const client = new RealmWebSocketClient({ url: process.env.URL, model: "m", busyPollUs: 1000000 });
+await client.connect();
+await client.generate({ prompt: "hi" });
+client.generate({ prompt: "left in flight" }).catch(() => {});
+client.disconnect();
+console.log("done");`,
+    );
+    const r = await runNode([file], { env: { URL: server.url }, timeout: 10000 });
+    assert.equal(r.timedOut, false);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'done');
+    assert.ok(r.ms < 5000, `took ${r.ms} ms`);
+  });
+
   test('a garbage-collected idle client is destroyed; the process exits', async () => {
     const file = script(
       'gc.mjs',
@@ -185,18 +203,21 @@ await c.disconnect();`,
     assert.deepEqual(r.stdout.trim().split('\n').sort(), ['Paris', 'uncaught: boom']);
   });
 
-  test('a worker that is terminated with a live client does not crash the process', async () => {
-    const worker = script(
-      'worker-body.mjs',
-      header +
-        `import { parentPort } from "node:worker_threads";
-const c = new RealmWebSocketClient({ url: process.env.URL, model: "m" });
+  // busyPollUs 1000000: the JS-thread poller's libuv handle is open and
+  // active when the worker's environment is torn down.
+  for (const busyPollUs of [undefined, 1000000]) {
+    test(`a worker that is terminated with a live client does not crash the process (busyPollUs ${busyPollUs})`, async () => {
+      const worker = script(
+        `worker-body-${busyPollUs}.mjs`,
+        header +
+          `import { parentPort } from "node:worker_threads";
+const c = new RealmWebSocketClient({ url: process.env.URL, model: "m", busyPollUs: ${busyPollUs} });
 await c.connect();
 for await (const t of c.generateStream({ prompt: "x", max_tokens: 100000, extraParams: { delay_ms: 1 } })) parentPort.postMessage(t);`,
-    );
-    const file = script(
-      'worker-main.mjs',
-      `import { Worker } from "node:worker_threads";
+      );
+      const file = script(
+        `worker-main-${busyPollUs}.mjs`,
+        `import { Worker } from "node:worker_threads";
 import { once } from "node:events";
 for (let i = 0; i < 3; i++) {
   const w = new Worker(${JSON.stringify(worker)});
@@ -204,10 +225,11 @@ for (let i = 0; i < 3; i++) {
   await w.terminate();
 }
 console.log("ok");`,
-    );
-    const r = await runNode([file], { env: { URL: server.url } });
-    assert.equal(r.signal, null, r.stderr);
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout.trim(), 'ok');
-  });
+      );
+      const r = await runNode([file], { env: { URL: server.url } });
+      assert.equal(r.signal, null, r.stderr);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim(), 'ok');
+    });
+  }
 });

@@ -238,7 +238,7 @@ def test_constructor_options_and_validation() -> None:
         url="ws://127.0.0.1:9", api_key="k", tenant_id="t-1", reconnect=False, reconnect_interval=0.5,
         timeout=None, model="m", connect_timeout=2, idle_timeout=1.5, max_reconnect_interval=10,
         max_reconnect_attempts=3, reconnect_jitter=10, ping_interval=0, tls_ca_file=None,
-        tls_insecure=False, max_message_size=1 << 20, max_queued_requests=100,
+        tls_insecure=False, max_message_size=1 << 20, max_queued_requests=100, busy_poll=0.0002,
     )
     with pytest.raises(InvalidUrlError):
         RealmWebSocketClient(url="http://example.com")
@@ -253,6 +253,9 @@ def test_constructor_options_and_validation() -> None:
         RealmWebSocketClient(url="ws://h:1", reconnect_jitter=101)
     with pytest.raises(InvalidArgumentError):
         RealmWebSocketClient(url="ws://h:1", max_message_size=10)
+    with pytest.raises(InvalidArgumentError) as info:
+        RealmWebSocketClient(url="ws://h:1", busy_poll=2)  # over 1 s
+    assert "busy_poll" in str(info.value)
     with pytest.raises(TypeError):
         RealmWebSocketClient(url="ws://h:1", timeout="30")  # type: ignore[arg-type]
     # The key never appears in an error.

@@ -55,6 +55,7 @@ realm_options_t *new_options(const py::dict &options) {
                 rc = realm_options_set_backoff_jitter_percent(opts, to_u32(v, key));
             else if (key == "ping_interval_ms") rc = realm_options_set_ping_interval_ms(opts, to_u32(v, key));
             else if (key == "max_queued_requests") rc = realm_options_set_max_queued_requests(opts, to_u32(v, key));
+            else if (key == "busy_poll_us") rc = realm_options_set_busy_poll_us(opts, to_u32(v, key));
             else if (key == "max_message_size") rc = realm_options_set_max_message_size(opts, to_u32(v, key));
             else throw py::type_error("unknown option '" + key + "'");
             if (rc != REALM_OK) {

@@ -48,6 +48,7 @@ export async function everything(): Promise<void> {
     tlsInsecure: false,
     maxMessageSize: 1 << 24,
     maxQueuedRequests: 4096,
+    busyPollUs: 100,
   };
   const client: RealmWebSocketClient = new RealmDefault(options);
   const ac = new AbortController();
