@@ -36,22 +36,21 @@ Listener = Callable[..., Any]
 Options = Union[GenerationOptions, Mapping[str, Any]]
 
 
-def _ms(seconds: Optional[float], name: str) -> Optional[int]:
-    """Seconds (the Python API's unit) to the core's milliseconds."""
+def _seconds_to(unit_per_second: int, seconds: Optional[float], name: str) -> Optional[int]:
+    """Seconds (the Python API's unit) to the core's integer unit."""
     if seconds is None:
         return None
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
         raise TypeError(f"{name} must be a number of seconds")
-    return int(round(seconds * 1000))
+    return int(round(seconds * unit_per_second))
+
+
+def _ms(seconds: Optional[float], name: str) -> Optional[int]:
+    return _seconds_to(1000, seconds, name)
 
 
 def _us(seconds: Optional[float], name: str) -> Optional[int]:
-    """Seconds to the core's microseconds."""
-    if seconds is None:
-        return None
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
-        raise TypeError(f"{name} must be a number of seconds")
-    return int(round(seconds * 1000000))
+    return _seconds_to(1000000, seconds, name)
 
 
 def _core_options(
