@@ -137,10 +137,9 @@ void Client::Push(Fill &&fill) {
     {
         std::lock_guard<std::mutex> lock(mu_);
         fill(in_);
-        if (armed_) {
-            armed_ = false;
+        if (armed_.load(std::memory_order_relaxed)) {
+            armed_.store(false, std::memory_order_release);
             wake = !js_polling_;
-            undelivered_.store(true, std::memory_order_release);
         }
     }
     if (wake && !closing_.load(std::memory_order_acquire))
@@ -203,7 +202,7 @@ void Client::StopPolling() {
     {
         std::lock_guard<std::mutex> lock(mu_);
         js_polling_ = false;
-        pending = !armed_;  // arrived while polling: nobody woke us for it
+        pending = !armed_.load(std::memory_order_relaxed);  // arrived while polling: nobody woke us for it
     }
     poller_->Stop();
     if (pending && !closing_.load(std::memory_order_acquire))
@@ -217,10 +216,10 @@ void Client::PollTurn(void *p) {
     // Wait here, yielding, rather than going round Node's loop (timers,
     // epoll_wait) between looks: the event thread gets the core back sooner.
     // Bounded (a few tens of µs), so that the loop's other handles still turn.
-    bool pending = self->undelivered_.load(std::memory_order_acquire);
+    bool pending = !self->armed_.load(std::memory_order_acquire);
     for (int i = 0; !pending && i < kPollSpinsPerTurn; ++i) {
         sched_yield();
-        pending = self->undelivered_.load(std::memory_order_acquire);
+        pending = !self->armed_.load(std::memory_order_acquire);
     }
     if (pending && self->env_ && self->client_) {
         Napi::Env env(self->env_);
@@ -251,8 +250,7 @@ void Client::Drain(Napi::Env env) {
     {
         std::lock_guard<std::mutex> lock(mu_);
         std::swap(in_, out_);
-        armed_ = true;
-        undelivered_.store(false, std::memory_order_relaxed);
+        armed_.store(true, std::memory_order_relaxed);
     }
     if (out_.recs.empty()) return;
 

@@ -109,9 +109,10 @@ private:
     // Burst buffers: in_ is filled on the event thread, out_ drained on the JS thread.
     std::mutex mu_;
     Burst in_, out_;
-    bool armed_ = true;  // guarded by mu_: the JS thread has everything; the next record wakes it
+    // Written under mu_: the JS thread has everything; the next record wakes
+    // it. Atomic so that PollTurn can look without taking the lock.
+    std::atomic<bool> armed_{true};
     bool js_polling_ = false;  // guarded by mu_ (set on the JS thread): no wake-up needed, PollTurn looks
-    std::atomic<bool> undelivered_{false};  // == !armed_, readable without the lock
     static constexpr int kPollSpinsPerTurn = 8;
 
     std::unordered_map<int32_t, std::unique_ptr<ReqCtx>> reqs_;  // JS thread
