@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/log.h"
 #include "timer.h"
 
 #include "ws_connection.h"
@@ -17,6 +18,7 @@
 namespace realm::transport {
 
 int ws_connection_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
+int http_connection_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
 
 namespace {
 
@@ -24,11 +26,23 @@ std::mutex g_loop_mutex;              // guards g_loop and creation
 std::weak_ptr<EventLoop> g_loop;
 EventLoop *g_live_loop = nullptr;     // for the atexit hook; guarded by g_loop_mutex
 
-// lws logs only when REALM_DEBUG is set: the library must stay quiet by
-// default, and lws log lines can include peer addresses.
+// lws's own messages go to the library log at debug level (they can name
+// peers and paths, so words with a query string are redacted), and only when
+// debug logging was on when the first client started: lws's log level is
+// process-global and set once.
 void emit_lws_log(int level, const char *line) {
     (void)level;
-    std::fputs(line, stderr);
+    std::string text;
+    std::string_view rest(line);
+    while (!rest.empty()) {
+        size_t sp = rest.find(' ');
+        std::string_view word = rest.substr(0, sp);
+        text += word.find('?') != std::string_view::npos ? core::redact_url(word) : std::string(word);
+        if (sp == std::string_view::npos) break;
+        text += ' ';
+        rest.remove_prefix(sp + 1);
+    }
+    core::log(REALM_LOG_DEBUG, "libwebsockets: " + text);
 }
 
 void configure_logging_once() {
@@ -37,8 +51,7 @@ void configure_logging_once() {
         // OpenSSL must not clean itself up from atexit while our thread may
         // still be inside SSL_read: initialise it first without that hook.
         OPENSSL_init_ssl(OPENSSL_INIT_NO_ATEXIT, nullptr);
-        const char *dbg = std::getenv("REALM_DEBUG");
-        if (dbg && *dbg && std::strcmp(dbg, "0") != 0)
+        if (core::log_on(REALM_LOG_DEBUG))
             lws_set_log_level(LLL_ERR | LLL_WARN | LLL_NOTICE, emit_lws_log);
         else
             lws_set_log_level(0, nullptr);
@@ -46,6 +59,7 @@ void configure_logging_once() {
 }
 
 const lws_protocols kProtocols[] = {
+    {"realm-http", &http_connection_callback, 0, 65536, 0, nullptr, 0},
     {"realm-client", &ws_connection_callback, 0, 65536, 0, nullptr, 0},
     {nullptr, nullptr, 0, 0, 0, nullptr, 0},
 };
@@ -98,6 +112,9 @@ void EventLoop::run() {
     // lws 4.1 clients read the socket in pt_serv_buf_size chunks (not
     // rx_buffer_size): 64 KiB reads mean fewer passes and bigger batches.
     info.pt_serv_buf_size = 65536;
+    // Response headers must fit lws's header table (default 4 KiB): hosted
+    // APIs send many (rate-limit, tracing, cookies).
+    info.max_http_header_data = 16384;
     info.retry_and_idle_policy = &kNoIdlePolicy;
     info.gid = -1;
     info.uid = -1;

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "event_loop.h"
+#include "tls_verify.h"
 
 namespace realm::transport {
 
@@ -32,6 +33,8 @@ WsConnection *WsConnection::open(EventLoop &loop, const ConnectSpec &spec, Handl
 
     auto *conn = new WsConnection(loop, handler, spec.max_message_size);
     conn->tls_insecure_ = spec.tls_insecure;
+    conn->headers_ = spec.headers;
+    conn->host_ = spec.host;
     bool v6 = spec.host.find(':') != std::string::npos;
     conn->target_ = (v6 ? "[" + spec.host + "]" : spec.host) + ":" + std::to_string(spec.port);
 
@@ -171,6 +174,19 @@ void WsConnection::on_receive(const char *in, size_t len) {
     }
 }
 
+// Adds the caller's headers (Authorization, ...) to the upgrade request.
+// Values are never logged. Returns -1 (fails the connect) if they do not fit.
+int WsConnection::append_headers(unsigned char **p, unsigned char *end) {
+    for (const auto &[name, value] : headers_) {
+        std::string n = name + ":";
+        if (lws_add_http_header_by_name(wsi_, reinterpret_cast<const unsigned char *>(n.c_str()),
+                                        reinterpret_cast<const unsigned char *>(value.data()), int(value.size()), p,
+                                        end))
+            return -1;
+    }
+    return 0;
+}
+
 int WsConnection::on_writable() {
     if (rx_discarding_) {
         static const char kReason[] = "message too large";
@@ -239,11 +255,20 @@ int WsConnection::lws_callback(struct lws *wsi, int reason_int, void *user, void
                 info.reason = "TLS handshake failed: " + what;
             } else if (info.http_status && info.http_status != 101) {
                 info.reason = "WebSocket upgrade rejected with HTTP status " + std::to_string(info.http_status);
+                char ra[64];
+                int n = lws_hdr_copy(wsi, ra, sizeof ra, WSI_TOKEN_HTTP_RETRY_AFTER);
+                if (n > 0) info.retry_after.assign(ra, size_t(n));
             } else {
                 info.reason = "could not connect to " + self->target_ + ": " + what;
             }
             self->finish(std::move(info));
             return 0;
+        }
+
+        case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER: {
+            self->wsi_ = wsi;
+            auto **p = static_cast<unsigned char **>(in);
+            return self->append_headers(p, *p + len);
         }
 
         case LWS_CALLBACK_CLIENT_RECEIVE:
@@ -291,19 +316,9 @@ int WsConnection::lws_callback(struct lws *wsi, int reason_int, void *user, void
             return 0;
         }
 
-        case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION: {
-            auto *store = static_cast<X509_STORE_CTX *>(user);
-            if (!store) return 0;
-            int err = X509_STORE_CTX_get_error(store);
-            if (err == X509_V_OK) return 0;
-            if (self->tls_insecure_) {
-                // The user explicitly opted out of verification.
-                X509_STORE_CTX_set_error(store, X509_V_OK);
-                return 0;
-            }
-            if (self->tls_error_.empty()) self->tls_error_ = X509_verify_cert_error_string(err);
-            return 0;  // lws fails the handshake
-        }
+        case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+            return verify_server_certificate(static_cast<X509_STORE_CTX *>(user), self->tls_insecure_, self->host_,
+                                             &self->tls_error_);
 
         case LWS_CALLBACK_WSI_DESTROY:
             lws_set_opaque_user_data(wsi, nullptr);

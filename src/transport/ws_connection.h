@@ -11,50 +11,17 @@
 #include <string>
 #include <string_view>
 
+#include "connection.h"
+
 struct lws;
 
 namespace realm::transport {
 
 class EventLoop;
 
-// Bytes to reserve in front of every outbound frame (lws's LWS_PRE), so frames
-// are written without a copy. Build frames with make_frame_buffer().
-extern const size_t kSendHeadroom;
-// A string with kSendHeadroom bytes of headroom, ready to append a payload to.
-std::string make_frame_buffer(size_t payload_hint);
-
-struct ConnectSpec {
-    std::string host;
-    int port = 0;
-    std::string path = "/";
-    bool tls = false;
-    std::string ca_file;          // extra trusted CAs ("" = system only)
-    bool tls_insecure = false;    // skip certificate and host-name checks
-    size_t max_message_size = 16u << 20;
-};
-
-// Why a connection ended.
-struct CloseInfo {
-    bool connect_failed = false;  // never opened (TCP, TLS or upgrade failure)
-    bool tls_failure = false;     // the failure was in TLS / certificate checks
-    int http_status = 0;          // rejected upgrade: the HTTP status
-    int close_code = 1006;        // opened connections: close code (1005 = none, 1006 = abnormal)
-    bool message_too_large = false;  // we closed it because an inbound message exceeded the cap
-    std::string reason;           // close reason, or a description of the failure
-};
-
-class WsConnection {
+class WsConnection final : public MessageConnection {
 public:
-    class Handler {
-    public:
-        virtual ~Handler() = default;
-        virtual void on_open() = 0;
-        // A complete inbound message. The view is valid during the call only.
-        virtual void on_message(std::string_view payload, bool binary) = 0;
-        virtual void on_pong() = 0;
-        // Exactly once, last. The connection is gone afterwards.
-        virtual void on_closed(const CloseInfo &info) = 0;
-    };
+    using Handler = MessageHandler;
 
     // Starts connecting. Returns nullptr and fills *error when it fails at once
     // (then no callback follows); otherwise the handler hears on_open() or
@@ -62,15 +29,10 @@ public:
     static WsConnection *open(EventLoop &loop, const ConnectSpec &spec, Handler *handler,
                               std::string *error);
 
-    // Queues a text frame built with make_frame_buffer() (headroom included).
-    void send_text(std::string frame);
-    // Queues a Ping.
-    void send_ping();
-    // Graceful close with a code and reason once queued frames are written.
-    void close(int code, std::string_view reason);
-    // Abandons the connection: no more callbacks to the handler; the socket is
-    // torn down as soon as possible. The pointer must not be used after.
-    void detach();
+    void send_text(std::string frame) override;
+    void send_ping() override;
+    void close(int code, std::string_view reason) override;
+    void detach() override;
 
     // lws glue (ws_connection.cpp).
     static int lws_callback(struct lws *wsi, int reason, void *user, void *in, size_t len);
@@ -81,6 +43,7 @@ private:
     ~WsConnection() = default;
 
     int on_writable();
+    int append_headers(unsigned char **p, unsigned char *end);
     void on_receive(const char *in, size_t len);
     void finish(CloseInfo info);
     void request_write();
@@ -107,6 +70,8 @@ private:
     std::string target_;             // "host:port" ("[v6]:port"), for error messages
     std::string tls_error_;          // certificate verification failure text
     bool tls_insecure_ = false;
+    Headers headers_;                // extra upgrade request headers
+    std::string host_;               // as given, for the certificate check
     bool in_open_call_ = false;      // inside lws_client_connect_via_info
     bool destroyed_in_open_ = false;
 };
