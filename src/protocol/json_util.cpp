@@ -9,6 +9,7 @@
 // the same inputs before it sends them. Merging splices the members' text as
 // written, so values reach the server exactly as the user spelled them
 // (integers beyond 2^53 included).
+#include <cstdio>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -80,6 +81,17 @@ bool is_valid_json(std::string_view json, std::string *error) {
     bool ok = cur.skip_value() && (cur.at_end() || cur.fail("unexpected text after the value"));
     if (!ok && error) *error = cur.error();
     return ok;
+}
+
+bool is_json_object(std::string_view json, std::string *error) {
+    std::vector<Member> members;
+    return read_object(json, &members, error);
+}
+
+void append_json_number(std::string &out, double v) {
+    char buf[32];
+    int n = std::snprintf(buf, sizeof buf, "%.17g", v);
+    out.append(buf, size_t(n));
 }
 
 bool merge_json_objects(std::string &params, std::string_view extra_json, std::string *error) {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "core/error.h"
-#include "protocol/dialect.h"
+#include "protocol/realm/realm_dialect.h"
 #include "vector_frames.h"
 
 namespace {
@@ -92,7 +92,14 @@ TEST(CodecVectors, EveryServerFrameDecodesToItsKind) {
                 const cJSON *err = cJSON_GetObjectItem(j.p, "error");
                 EXPECT_EQ(f.code, cJSON_GetObjectItem(err, "code")->valuestring);
                 EXPECT_EQ(f.message, cJSON_GetObjectItem(err, "message")->valuestring);
-                EXPECT_EQ(f.retry_after_ms, -1);  // upstream never sends it
+                // Upstream never sends details.retry_after_ms; for rate limits the
+                // dialect derives it from "Try again in N seconds" (at least 1 s).
+                std::string code = cJSON_GetObjectItem(err, "code")->valuestring;
+                std::string msg = f.message.empty() ? "" : std::string(f.message);
+                if (code == "RATE_LIMIT_EXCEEDED")
+                    EXPECT_EQ(f.retry_after_ms, msg.find(" 9 ") != std::string::npos ? 9000 : 1000);
+                else
+                    EXPECT_EQ(f.retry_after_ms, -1);
             } else {
                 ADD_FAILURE() << "unexpected status in vectors";
             }
@@ -131,6 +138,8 @@ TEST(CodecVectors, ClientFramesEncodeJsonEqual) {
 }
 
 TEST(CodecVectors, RateLimitMessagesGiveRetryAfter) {
+    auto dialect = realm::protocol::make_realm_dialect();
+    InboundFrame f;
     int checked = 0;
     for (const auto &fr : frames("s2c")) {
         Json j(cJSON_Parse(fr.json.c_str()));
@@ -138,7 +147,9 @@ TEST(CodecVectors, RateLimitMessagesGiveRetryAfter) {
         if (!cJSON_IsObject(err)) continue;
         std::string code = cJSON_GetObjectItem(err, "code")->valuestring;
         std::string msg = cJSON_GetObjectItem(err, "message")->valuestring;
-        auto e = realm::core::error_from_server(code, msg, -1);
+        dialect->decode(fr.json, f);
+        ASSERT_EQ(f.kind, FrameKind::Error) << fr.json;
+        auto e = realm::core::error_from_frame(f);
         if (code == "RATE_LIMIT_EXCEEDED") {
             EXPECT_EQ(e.status, REALM_ERR_RATE_LIMITED);
             EXPECT_TRUE(e.retryable);
@@ -184,7 +195,7 @@ TEST(CodecDialect, ExtensionFramesDecode) {
     dialect->decode(R"({"id":"req-9","status":"error","error":{"code":"RATE_LIMIT_EXCEEDED","message":"Rate limit exceeded. Try again in 2 seconds.","details":{"retry_after_ms":1500}}})", f);
     ASSERT_EQ(f.kind, FrameKind::Error);
     EXPECT_EQ(f.retry_after_ms, 1500);
-    EXPECT_EQ(realm::core::error_from_server(f.code, f.message, f.retry_after_ms).retry_after_ms, 1500);
+    EXPECT_EQ(realm::core::error_from_frame(f).retry_after_ms, 1500);
     dialect->decode(R"({"id":"req-3","status":"cancelled","data":{"tokens_generated":4}})", f);
     EXPECT_EQ(f.kind, FrameKind::Cancelled);
     dialect->decode(R"({"id":"a","status":"streaming","data":{"token":"hi","index":0,"is_final":false,"logprob":-0.5}})", f);
@@ -255,10 +266,11 @@ TEST(CodecDialect, WrongTypesAreInvalidButKeepTheId) {
 }
 
 TEST(CodecDialect, GenerateParamsOmitUnsetFields) {
-    realm::protocol::GenerateFields g;
-    g.prompt = "say \"hi\"\n";
+    realm::protocol::RequestSpec spec;
+    spec.prompt = "say \"hi\"\n";
+    auto &g = spec.sampling;
     std::string out;
-    realm::protocol::encode_generate_params(out, g);
+    realm::protocol::encode_generate_params(out, spec);
     EXPECT_TRUE(json_equal(out, R"({"prompt":"say \"hi\"\n","stream":false})")) << out;
     g.model = "m";
     g.max_tokens = 50;
@@ -268,7 +280,7 @@ TEST(CodecDialect, GenerateParamsOmitUnsetFields) {
     g.repetition_penalty = 1.1;
     g.stream = true;
     out.clear();
-    realm::protocol::encode_generate_params(out, g);
+    realm::protocol::encode_generate_params(out, spec);
     EXPECT_TRUE(json_equal(out, R"({"prompt":"say \"hi\"\n","model":"m","max_tokens":50,"temperature":0.7,"top_p":0.9,"top_k":40,"repetition_penalty":1.1,"stream":true})")) << out;
 }
 

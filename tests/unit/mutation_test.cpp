@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "protocol/dialect.h"
+#include "protocol/realm/realm_dialect.h"
 #include "protocol/realm_wire.h"
-#include "protocol/server_serde.h"
+#include "serde/server_serde.h"
 #include "vector_frames.h"
 
 namespace {

@@ -1,13 +1,13 @@
-// The Realm dialect: encoders and the frame decoder (realm.md section 5, 7, 12;
-// realm-extensions.md). Frames are routed as the spec says: `type` ->
-// handshake, `id` + `status` -> response, `status:"connected"` without `id` ->
-// welcome, anything else -> connection-level notice.
-#include <cstdio>
+// The Realm frame decoder (realm.md sections 5, 7, 12; realm-extensions.md).
+// Frames are routed as the spec says: `type` -> handshake, `id` + `status`
+// -> response, `status:"connected"` without `id` -> welcome, anything else ->
+// connection-level notice. Error codes are mapped to statuses here, and the
+// retry-after of a rate limit is derived (realm.md 8.2).
 #include <cstring>
 
-#include "dialect.h"
-#include "json_cursor.h"
-#include "realm_wire.h"
+#include "protocol/json_cursor.h"
+#include "protocol/realm/realm_dialect.h"
+#include "protocol/realm_wire.h"
 
 namespace realm::protocol {
 namespace {
@@ -61,53 +61,7 @@ bool decode_token_fast(std::string_view frame, InboundFrame &f) {
     return true;
 }
 
-void append_number(std::string &out, double v) {
-    char buf[32];
-    int n = std::snprintf(buf, sizeof buf, "%.17g", v);
-    out.append(buf, size_t(n));
-}
-
-class RealmDialect final : public Dialect {
-public:
-    void encode_auth(std::string &out, std::string_view api_key) const override {
-        out += "{\"type\":\"auth\",\"api_key\":";
-        wire::append_json_string(out, api_key);
-        out += '}';
-    }
-
-    void encode_call(std::string &out, std::string_view id, std::string_view function,
-                     std::string_view params_json, std::string_view tenant_id) const override {
-        out += "{\"id\":";
-        wire::append_json_string(out, id);
-        out += ",\"function\":";
-        wire::append_json_string(out, function);
-        out += ",\"params\":";
-        if (params_json.empty())
-            out += "{}";
-        else
-            out += params_json;
-        if (!tenant_id.empty()) {
-            out += ",\"tenant_id\":";
-            wire::append_json_string(out, tenant_id);
-        }
-        out += '}';
-    }
-
-    void encode_cancel(std::string &out, std::string_view id, std::string_view target_id,
-                       std::string_view tenant_id) const override {
-        std::string params = "{\"id\":";
-        wire::append_json_string(params, target_id);
-        params += '}';
-        encode_call(out, id, wire::kCancel, params, tenant_id);
-    }
-
-    void decode(std::string_view frame, InboundFrame &f) override;
-
-private:
-    bool read_data(JsonCursor &c, InboundFrame &f, bool *text_wrong_type);
-    bool read_error(JsonCursor &c, InboundFrame &f);
-    std::string arena_;
-};
+}  // namespace
 
 // Reads the `data` value: records its raw span, and picks the fields the
 // client understands when it is an object.
@@ -210,24 +164,7 @@ bool RealmDialect::read_error(JsonCursor &c, InboundFrame &f) {
 }
 
 void RealmDialect::decode(std::string_view frame, InboundFrame &f) {
-    f.kind = FrameKind::Invalid;
-    f.id = {};
-    f.has_id = false;
-    f.text = {};
-    f.index = -1;
-    f.is_final = false;
-    f.has_logprob = false;
-    f.data_json = {};
-    f.has_text = false;
-    f.tokens_generated = f.prompt_tokens = -1;
-    f.has_cost = f.has_time = false;
-    f.code = f.message = {};
-    f.retry_after_ms = -1;
-    f.tenant_id = f.version = {};
-    f.has_tenant = false;
-    f.extensions.clear();
-    f.has_extensions = false;
-    f.problem.clear();
+    f.clear();
     if (decode_token_fast(frame, f)) return;
     f.is_final = false;
 
@@ -314,6 +251,12 @@ void RealmDialect::decode(std::string_view frame, InboundFrame &f) {
         } else if (status == wire::kErrorStatus) {
             if (!has_error || f.code.empty()) return invalid("error frame without an error code");
             f.kind = FrameKind::Error;
+            map_error(f);
+            if (f.id == "unknown") {
+                // realm.md 5.1: the server could not read what we sent last.
+                f.has_id = false;
+                f.blame = Blame::LastSent;
+            }
         } else if (status == wire::kCancelled) {
             f.kind = FrameKind::Cancelled;
         } else {
@@ -326,37 +269,6 @@ void RealmDialect::decode(std::string_view frame, InboundFrame &f) {
         return;
     }
     f.kind = FrameKind::Notice;
-}
-
-}  // namespace
-
-std::unique_ptr<Dialect> make_realm_dialect() { return std::make_unique<RealmDialect>(); }
-
-void encode_generate_params(std::string &out, const GenerateFields &g) {
-    out += "{\"prompt\":";
-    wire::append_json_string(out, g.prompt);
-    if (!g.model.empty()) {
-        out += ",\"model\":";
-        wire::append_json_string(out, g.model);
-    }
-    if (g.max_tokens >= 0) {
-        out += ",\"max_tokens\":";
-        out += std::to_string(g.max_tokens);
-    }
-    if (g.temperature >= 0) { out += ",\"temperature\":"; append_number(out, g.temperature); }
-    if (g.top_p >= 0) { out += ",\"top_p\":"; append_number(out, g.top_p); }
-    if (g.top_k >= 0) { out += ",\"top_k\":"; out += std::to_string(g.top_k); }
-    if (g.repetition_penalty >= 0) { out += ",\"repetition_penalty\":"; append_number(out, g.repetition_penalty); }
-    out += g.stream ? ",\"stream\":true" : ",\"stream\":false";
-    out += '}';
-}
-
-void encode_pipeline_params(std::string &out, std::string_view name, std::string_view input_json) {
-    out += "{\"pipeline\":";
-    wire::append_json_string(out, name);
-    out += ",\"input\":";
-    out += input_json.empty() ? std::string_view("{}") : input_json;
-    out += '}';
 }
 
 }  // namespace realm::protocol

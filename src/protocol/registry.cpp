@@ -1,0 +1,60 @@
+#include "protocol/registry.h"
+
+#include "protocol/openai/openai_dialects.h"
+#include "protocol/realm/realm_dialect.h"
+
+namespace realm::protocol {
+namespace {
+
+struct Entry {
+    std::string_view name;
+    Transport transport;
+    std::unique_ptr<Dialect> (*make)(DialectConfig);
+};
+
+std::unique_ptr<Dialect> make_realm(DialectConfig c) { return make_realm_dialect(std::move(c)); }
+
+// One line per dialect.
+const Entry kDialects[] = {
+    {"realm", Transport::WebSocket, &make_realm},
+    {"openai-ws", Transport::WebSocket, &make_openai_ws_dialect},
+    {"openai-http", Transport::Http, &make_openai_http_dialect},
+};
+
+const Entry *find(std::string_view name) {
+    for (const Entry &e : kDialects)
+        if (e.name == name) return &e;
+    return nullptr;
+}
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+std::unique_ptr<Dialect> make_dialect(std::string_view name, DialectConfig config) {
+    const Entry *e = find(name);
+    return e ? e->make(std::move(config)) : nullptr;
+}
+
+bool is_dialect_name(std::string_view name) { return name == "auto" || find(name) != nullptr; }
+
+const char *dialect_names() { return "auto, realm, openai-ws, openai-http"; }
+
+bool dialect_transport(std::string_view name, Transport *out) {
+    const Entry *e = find(name);
+    if (!e) return false;
+    *out = e->transport;
+    return true;
+}
+
+std::string_view dialect_for_url(bool http_scheme, std::string_view path) {
+    if (http_scheme) return "openai-http";
+    std::string_view p = path.substr(0, path.find('?'));
+    while (!p.empty() && p.back() == '/') p.remove_suffix(1);
+    if (ends_with(p, "/v1/chat/completions") || ends_with(p, "/v1/completions")) return "openai-ws";
+    return "realm";
+}
+
+}  // namespace realm::protocol
