@@ -3,17 +3,27 @@ set(REALM_CORE_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/transport/event_loop.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/transport/timer.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/transport/ws_connection.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/transport/http_connection.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/transport/connector.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/transport/tls_verify.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/core/error.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/core/options.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/core/backoff.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/core/event_queue.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/core/client.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/core/client_requests.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/core/client_connections.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/core/router.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/core/link.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/core/http_link.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/core/option_table.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/core/log.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/capi/version_api.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/capi/error_api.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/capi/options_api.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/capi/client_api.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/capi/request_api.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/capi/log_api.cpp
 )
 
 # Objects compiled once, linked into the shared and static libraries and the

@@ -54,8 +54,17 @@
 extern "C" {
 #endif
 
-#if defined(_WIN32)
+/* Symbol decoration. Define REALM_STATIC when linking the static library
+ * (librealm.a, realm::realm_static): no import/export attributes then. The
+ * library's own build defines REALM_BUILDING. */
+#if defined(REALM_STATIC)
+#define REALM_API
+#elif defined(_WIN32)
+#if defined(REALM_BUILDING)
 #define REALM_API __declspec(dllexport)
+#else
+#define REALM_API __declspec(dllimport)
+#endif
 #elif defined(__GNUC__)
 #define REALM_API __attribute__((visibility("default")))
 #else
@@ -109,7 +118,9 @@ typedef enum realm_status {
     REALM_ERR_SERVER = -18,            /**< any other server error code (kept in realm_error_code) */
     REALM_ERR_PROTOCOL = -19,          /**< the server sent something that breaks the protocol */
     REALM_ERR_MESSAGE_TOO_LARGE = -20, /**< a message, inbound or a request's, exceeded the configured limit */
-    REALM_ERR_QUEUE_FULL = -21         /**< too many requests waiting to be sent */
+    REALM_ERR_QUEUE_FULL = -21,        /**< too many requests waiting to be sent */
+    REALM_ERR_INVALID_REQUEST = -22,   /**< the server rejected the request (HTTP 400/422, OpenAI invalid_request_error) */
+    REALM_ERR_NOT_FOUND = -23          /**< the model or endpoint does not exist (HTTP 404, model_not_found) */
 } realm_status_t;
 
 /** Static, upper-case name of a status ("RATE_LIMIT_EXCEEDED"); "UNKNOWN" if unknown. */
@@ -176,6 +187,11 @@ REALM_API int64_t realm_error_retry_after_ms(const realm_error_t *err);
 REALM_API int realm_error_http_status(const realm_error_t *err);
 /** WebSocket close code involved (1005 = closed without a code), or 0. */
 REALM_API int realm_error_close_code(const realm_error_t *err);
+/** OpenAI error envelope `type` (e.g. "invalid_request_error"), "" when absent.
+ *  Owned by err; never NULL. */
+REALM_API const char *realm_error_type(const realm_error_t *err);
+/** OpenAI error envelope `param` (the offending field), "" when absent. Owned by err; never NULL. */
+REALM_API const char *realm_error_param(const realm_error_t *err);
 
 /* ======================================================================== */
 /* Client options                                                            */
@@ -261,6 +277,53 @@ REALM_API realm_status_t realm_options_set_max_queued_requests(realm_options_t *
  *  while any client's window is open. */
 REALM_API realm_status_t realm_options_set_busy_poll_us(realm_options_t *opts, uint32_t us);
 
+/**
+ * The wire protocol ["auto"]:
+ *  - "realm": the Realm function-dispatch protocol over one WebSocket;
+ *  - "openai-ws": the OpenAI-style WebSocket API (/v1/chat/completions or
+ *    /v1/completions): a pool of connections with one request each, or one
+ *    connection multiplexed by request_id with the "multiplex" option;
+ *  - "openai-http": OpenAI-compatible HTTP servers (llama.cpp, vLLM, Ollama,
+ *    OpenAI), one HTTP exchange per request, streamed with Server-Sent Events;
+ *  - "auto": from the URL: http:// and https:// -> openai-http; ws(s):// whose
+ *    path ends in /v1/chat/completions or /v1/completions -> openai-ws; any
+ *    other ws(s):// -> realm.
+ * A dialect that does not fit the URL's scheme makes realm_client_new fail
+ * with REALM_ERR_INVALID_ARGUMENT. Returns REALM_ERR_INVALID_ARGUMENT for an
+ * unknown name.
+ */
+REALM_API realm_status_t realm_options_set_dialect(realm_options_t *opts, const char *name);
+/**
+ * Adds a request header sent on the WebSocket upgrade and on every HTTP
+ * request (e.g. "OpenAI-Organization"). `name` must be an HTTP token and not
+ * one the library sets itself (Host, Content-Length, Content-Type,
+ * Connection, Upgrade, Sec-WebSocket-*); `value` must not contain CR, LF or
+ * NUL. A NULL value removes every header of that name. Values are never
+ * logged. Returns REALM_ERR_INVALID_ARGUMENT for a bad name or value.
+ */
+REALM_API realm_status_t realm_options_set_header(realm_options_t *opts, const char *name, const char *value);
+/**
+ * Sets any option by name from text, and says why it refused a value. The
+ * bindings use this one instead of restating the rules. Keys (values in
+ * brackets are the defaults; durations in ms; booleans "true"/"false"/"1"/"0"):
+ *   url, api_key, tenant_id, model, dialect [auto], header ("Name: value"),
+ *   connect_timeout_ms [10000], request_timeout_ms [30000], idle_timeout_ms [0],
+ *   reconnect [true], backoff_base_ms [1000], backoff_cap_ms [30000],
+ *   backoff_max_attempts [10], backoff_jitter_percent [20], ping_interval_ms [30000],
+ *   tls_ca_file, tls_insecure [false], max_message_size [16777216],
+ *   max_queued_requests [4096], busy_poll_us [100],
+ *   max_connections [0 = the dialect's default: openai-ws 4, openai-http 32],
+ *   auth_message [false] (openai-ws: send {"type":"auth"} instead of a Bearer header),
+ *   multiplex [false] (openai-ws: requests share one socket by request_id),
+ *   json_ping [false] (openai-ws: keepalive with {"type":"ping"} frames),
+ *   endpoint ["" = from the URL; "chat" or "completions"].
+ * Each key has the rules of its typed setter. On failure the option keeps its
+ * value and *err (if err is non-NULL) names the key and the rule; secrets are
+ * never quoted. Returns REALM_OK or REALM_ERR_INVALID_ARGUMENT (unknown key,
+ * bad value, NULL opts/key/value) or REALM_ERR_INVALID_URL.
+ */
+REALM_API realm_status_t realm_options_set(realm_options_t *opts, const char *key, const char *value,
+                                           realm_error_t **err);
 /* ======================================================================== */
 /* Tokens, results, queue (pull mode)                                        */
 /* ======================================================================== */
@@ -309,8 +372,16 @@ REALM_API int realm_result_time_ms(const realm_result_t *r, double *out);
 /** Number of tokens streamed to the handler (0 for a single-frame answer). */
 REALM_API int64_t realm_result_streamed_tokens(const realm_result_t *r);
 /** The raw JSON of the server's final `data` value (e.g. health or metadata
- *  object); "null" if absent. Never NULL; NUL-terminated. */
+ *  object, an HTTP dialect's whole JSON answer); "null" if absent. Never
+ *  NULL; NUL-terminated. */
 REALM_API const char *realm_result_json(const realm_result_t *r, size_t *len);
+/** Why generation stopped, as the server said ("stop", "length", ...), ""
+ *  when it did not say. Never NULL; owned by r. */
+REALM_API const char *realm_result_finish_reason(const realm_result_t *r);
+/** Usage: completion tokens, or -1 if the server did not send it. */
+REALM_API int64_t realm_result_completion_tokens(const realm_result_t *r);
+/** Usage: total tokens, or -1 if the server did not send it. */
+REALM_API int64_t realm_result_total_tokens(const realm_result_t *r);
 
 /** Token batch callback: `count` >= 1 tokens, in order. Event thread. */
 typedef void (*realm_tokens_cb)(void *user, realm_request_t *req,
@@ -334,8 +405,11 @@ typedef struct realm_handler {
     realm_tokens_cb on_tokens;  /**< may be NULL: tokens are then only in the result text */
     realm_done_cb on_done;      /**< may be NULL */
     realm_queue_t *queue;       /**< pull mode; the queue must outlive the request's DONE event */
+    size_t token_size;          /**< sizeof(realm_token_t) as the caller compiled it: token arrays handed
+                                     to this handler have that stride, so realm_token_t may grow (fields
+                                     are only appended). 0 = the first layout. */
 } realm_handler_t;
-#define REALM_HANDLER_INIT {sizeof(realm_handler_t), NULL, NULL, NULL, NULL}
+#define REALM_HANDLER_INIT {sizeof(realm_handler_t), NULL, NULL, NULL, NULL, sizeof(realm_token_t)}
 
 /** Kinds of queue events. */
 typedef enum realm_queue_event_kind {
@@ -387,6 +461,33 @@ REALM_API realm_status_t realm_queue_set_notify(realm_queue_t *q, void (*notify)
  * against concurrent polls of the same queue.
  */
 REALM_API size_t realm_queue_poll(realm_queue_t *q, realm_queue_event_t *out, size_t max);
+
+/* ======================================================================== */
+/* Logging                                                                   */
+/* ======================================================================== */
+
+typedef enum realm_log_level {
+    REALM_LOG_ERROR = 1,
+    REALM_LOG_WARN = 2,
+    REALM_LOG_INFO = 3,   /**< connection events: connecting, connected, lost, reconnecting */
+    REALM_LOG_DEBUG = 4   /**< protocol detail, libwebsockets' own messages */
+} realm_log_level_t;
+
+/** A log line: `message` is UTF-8, without a trailing newline, valid during the call. */
+typedef void (*realm_log_cb)(void *user, realm_log_level_t level, const char *message);
+
+/**
+ * Routes the library's log (process-wide, every client) to `cb`, for
+ * messages at `max_level` or more important; NULL `cb` restores the default:
+ * nothing, or stderr at REALM_LOG_DEBUG when the environment variable
+ * REALM_DEBUG is set to anything but "0". API keys, tokens and the values of
+ * request headers never appear in a message; `token=` in a URL is shown as
+ * `token=***`. `cb` runs on the event thread (or on the thread of the call
+ * that logs), must not block and must not call back into the library. When
+ * this returns, the previous callback is not running and will not be called
+ * again. Returns REALM_ERR_INVALID_ARGUMENT for a level outside 1..4.
+ */
+REALM_API realm_status_t realm_set_log_callback(realm_log_cb cb, void *user, realm_log_level_t max_level);
 
 /* ======================================================================== */
 /* Client                                                                    */
@@ -517,6 +618,17 @@ typedef struct realm_call_options {
 } realm_call_options_t;
 #define REALM_CALL_OPTIONS_INIT {sizeof(realm_call_options_t), 0, 0}
 
+/** One chat message: role ("system", "user", "assistant", ...) and content, UTF-8. */
+typedef struct realm_message {
+    const char *role;
+    const char *content;
+} realm_message_t;
+
+/** Bits of realm_generate_params_t.set */
+#define REALM_PARAM_PRESENCE_PENALTY 0x1u
+#define REALM_PARAM_FREQUENCY_PENALTY 0x2u
+#define REALM_PARAM_SEED 0x4u
+
 /**
  * Parameters of `generate`. Initialise with REALM_GENERATE_PARAMS_INIT: the
  * numeric fields then hold "unset" sentinels (negative) and are omitted from
@@ -534,8 +646,19 @@ typedef struct realm_generate_params {
     int stream;                      /**< 1 = stream tokens */
     const char *extra_params_json;   /**< NULL, or a JSON object whose members are added to params
                                           (replacing same-named ones; values sent as written) */
+    /* Appended with the dialects: chat and the OpenAI sampling fields (openai-ws.md 3). */
+    const realm_message_t *messages; /**< chat: the conversation; NULL = a completion of `prompt`.
+                                          With messages, prompt may be NULL. */
+    size_t message_count;            /**< number of messages (>= 1 with messages) */
+    const char *const *stop;         /**< stop sequences (UTF-8), NULL = none */
+    size_t stop_count;
+    double presence_penalty;         /**< -2..2, sent when REALM_PARAM_PRESENCE_PENALTY is in `set` */
+    double frequency_penalty;        /**< -2..2, sent when REALM_PARAM_FREQUENCY_PENALTY is in `set` */
+    int64_t seed;                    /**< sent when REALM_PARAM_SEED is in `set` */
+    uint32_t set;                    /**< REALM_PARAM_* bits: which of the three fields above are set */
 } realm_generate_params_t;
-#define REALM_GENERATE_PARAMS_INIT {sizeof(realm_generate_params_t), NULL, NULL, -1, -1.0, -1.0, -1, -1.0, 0, NULL}
+#define REALM_GENERATE_PARAMS_INIT \
+    {sizeof(realm_generate_params_t), NULL, NULL, -1, -1.0, -1.0, -1, -1.0, 0, NULL, NULL, 0, NULL, 0, 0.0, 0.0, 0, 0}
 
 /*
  * Request start functions. On success (REALM_OK) the request is accepted and
@@ -553,7 +676,13 @@ typedef struct realm_generate_params {
  * message says at which byte a bad one goes wrong.
  */
 
-/** generate: text completion, streaming when params->stream is 1. */
+/** generate: text completion, streaming when params->stream is 1; a chat
+ *  completion when params->messages is set. Over the Realm protocol a chat is
+ *  sent as a prompt (the single user message as it is, else "Role: content"
+ *  lines ending in "Assistant:"). Over openai-ws and openai-http a prompt
+ *  goes to /completions, and to /chat/completions as one user message when
+ *  the client's URL or `endpoint` option names the chat endpoint; a chat on a
+ *  client fixed to /completions is refused (REALM_ERR_INVALID_ARGUMENT). */
 REALM_API realm_status_t realm_generate(realm_client_t *client, const realm_generate_params_t *params,
                                         const realm_call_options_t *call_opts,
                                         const realm_handler_t *handler, realm_request_t **out,
@@ -571,9 +700,17 @@ REALM_API realm_status_t realm_health(realm_client_t *client, const realm_call_o
 REALM_API realm_status_t realm_metadata(realm_client_t *client, const realm_call_options_t *call_opts,
                                         const realm_handler_t *handler, realm_request_t **out,
                                         realm_error_t **err);
+/** models: the server's model list (openai-http: GET {base}/models; result
+ *  JSON is the server's answer). REALM_ERR_INVALID_ARGUMENT on dialects
+ *  without one (realm, openai-ws). */
+REALM_API realm_status_t realm_models(realm_client_t *client, const realm_call_options_t *call_opts,
+                                      const realm_handler_t *handler, realm_request_t **out,
+                                      realm_error_t **err);
 /**
  * Any function by name with raw JSON params (NULL = {}). Streaming frames, if
- * the server sends them, are delivered as tokens.
+ * the server sends them, are delivered as tokens. Over openai-http it is a
+ * POST of `params_json` to {base}/`function` (e.g. "embeddings"); openai-ws
+ * has no such call (REALM_ERR_INVALID_ARGUMENT).
  */
 REALM_API realm_status_t realm_call(realm_client_t *client, const char *function, const char *params_json,
                                     const realm_call_options_t *call_opts,

@@ -61,11 +61,14 @@ REALM_API realm_status_t realm_client_new(const realm_options_t *opts, realm_cli
     *out = nullptr;
     realm::core::Options o = opts ? opts->o : realm::core::Options();
     std::string why;
+    auto dialect = realm::core::make_client_dialect(o, &why);
+    if (!dialect) return fail(err, REALM_ERR_INVALID_ARGUMENT, why);
     auto loop = realm::transport::EventLoop::acquire(&why);
     if (!loop) return fail(err, REALM_ERR_INTERNAL, why);
     auto handle = std::make_unique<realm_client>();
     handle->loop = loop;
-    handle->core = std::make_shared<ClientCore>(o, *loop, handle.get());
+    handle->core = std::make_shared<ClientCore>(o, std::move(dialect), *loop,
+                                                std::make_shared<realm::transport::LwsConnector>(*loop), handle.get());
     *out = handle.release();
     return REALM_OK;
     REALM_GUARD_END([&](realm_status_t s) { return fail(err, s, "realm_client_new failed"); })

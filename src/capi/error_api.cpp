@@ -25,5 +25,7 @@ REALM_API int realm_error_retryable(const realm_error_t *err) { return err && er
 REALM_API int64_t realm_error_retry_after_ms(const realm_error_t *err) { return err ? err->retry_after_ms : -1; }
 REALM_API int realm_error_http_status(const realm_error_t *err) { return err ? err->http_status : 0; }
 REALM_API int realm_error_close_code(const realm_error_t *err) { return err ? err->close_code : 0; }
+REALM_API const char *realm_error_type(const realm_error_t *err) { return err ? err->type.c_str() : ""; }
+REALM_API const char *realm_error_param(const realm_error_t *err) { return err ? err->param.c_str() : ""; }
 
 }  // extern "C"

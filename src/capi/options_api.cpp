@@ -1,19 +1,31 @@
-#include <cmath>
+// Option setters. Every rule lives in core/option_table.cpp: the typed
+// setters pass their value as text to the same table the string-keyed
+// realm_options_set() uses.
 #include <new>
+#include <string>
 
 #include "capi/guard.h"
-#include "core/options.h"
-#include "protocol/realm_wire.h"
+#include "core/option_table.h"
 
-using realm::core::Options;
+using realm::core::set_option;
 
 namespace {
-constexpr uint32_t kMaxTimeoutMs = 86400000;
 
-bool valid_text(const char *s) { return s && realm::wire::is_valid_utf8(s); }
+realm_status_t apply(realm_options_t *opts, const char *key, const char *value) {
+    if (!opts) return REALM_ERR_INVALID_ARGUMENT;
+    return set_option(opts->o, key, value).status;
+}
 
-template <typename T>
-bool in_range(T v, T lo, T hi) { return !(v < lo) && !(hi < v); }
+realm_status_t apply_number(realm_options_t *opts, const char *key, uint64_t value) {
+    return apply(opts, key, std::to_string(value).c_str());
+}
+
+// Booleans of the C API are exactly 0 or 1.
+realm_status_t apply_flag(realm_options_t *opts, const char *key, int value) {
+    if (value != 0 && value != 1) return REALM_ERR_INVALID_ARGUMENT;
+    return apply(opts, key, value ? "1" : "0");
+}
+
 }  // namespace
 
 extern "C" {
@@ -21,79 +33,74 @@ extern "C" {
 REALM_API realm_options_t *realm_options_new(void) { return new (std::nothrow) realm_options(); }
 REALM_API void realm_options_destroy(realm_options_t *opts) { delete opts; }
 
-REALM_API realm_status_t realm_options_set_url(realm_options_t *opts, const char *url) {
+REALM_API realm_status_t realm_options_set(realm_options_t *opts, const char *key, const char *value,
+                                           realm_error_t **err) {
     REALM_GUARD_BEGIN
-    if (!opts || !url) return REALM_ERR_INVALID_ARGUMENT;
-    realm::core::ServerUrl parsed;
-    if (!realm::core::parse_url(url, &parsed).empty()) return REALM_ERR_INVALID_URL;
-    opts->o.server = parsed;
+    if (!opts || !key) return realm::capi::fail(err, REALM_ERR_INVALID_ARGUMENT, "opts and key must not be NULL");
+    if (!value) return realm::capi::fail(err, REALM_ERR_INVALID_ARGUMENT, std::string(key) + ": value must not be NULL");
+    auto r = set_option(opts->o, key, value);
+    if (r.status != REALM_OK) return realm::capi::fail(err, r.status, r.why);
     return REALM_OK;
-    REALM_GUARD_END(realm::capi::status_only)
+    REALM_GUARD_END([&](realm_status_t s) { return realm::capi::fail(err, s, "realm_options_set failed"); })
 }
 
-REALM_API realm_status_t realm_options_set_api_key(realm_options_t *opts, const char *api_key) {
-    REALM_GUARD_BEGIN
-    if (!opts) return REALM_ERR_INVALID_ARGUMENT;
-    if (api_key && !valid_text(api_key)) return REALM_ERR_INVALID_ARGUMENT;
-    opts->o.api_key = api_key ? api_key : "";
-    return REALM_OK;
-    REALM_GUARD_END(realm::capi::status_only)
-}
-
-REALM_API realm_status_t realm_options_set_tenant_id(realm_options_t *opts, const char *tenant_id) {
-    REALM_GUARD_BEGIN
-    if (!opts) return REALM_ERR_INVALID_ARGUMENT;
-    if (tenant_id && !realm::wire::tenant_id_problem(tenant_id).empty()) return REALM_ERR_INVALID_ARGUMENT;
-    opts->o.tenant_id = tenant_id ? tenant_id : "";
-    return REALM_OK;
-    REALM_GUARD_END(realm::capi::status_only)
-}
-
-REALM_API realm_status_t realm_options_set_model(realm_options_t *opts, const char *model) {
-    REALM_GUARD_BEGIN
-    if (!opts) return REALM_ERR_INVALID_ARGUMENT;
-    if (model && !valid_text(model)) return REALM_ERR_INVALID_ARGUMENT;
-    opts->o.model = model ? model : "";
-    return REALM_OK;
-    REALM_GUARD_END(realm::capi::status_only)
-}
-
-#define REALM_RANGE_SETTER(name, field, type, lo, hi)                                   \
-    REALM_API realm_status_t realm_options_set_##name(realm_options_t *opts, type v) { \
-        if (!opts || !in_range<type>(v, lo, hi)) return REALM_ERR_INVALID_ARGUMENT;                 \
-        opts->o.field = v;                                                               \
-        return REALM_OK;                                                                 \
+#define REALM_TEXT_SETTER(name)                                                                 \
+    REALM_API realm_status_t realm_options_set_##name(realm_options_t *opts, const char *value) { \
+        REALM_GUARD_BEGIN                                                                       \
+        return apply(opts, #name, value);                                                       \
+        REALM_GUARD_END(realm::capi::status_only)                                               \
     }
 
-REALM_RANGE_SETTER(connect_timeout_ms, connect_timeout_ms, uint32_t, 1u, 3600000u)
-REALM_RANGE_SETTER(request_timeout_ms, request_timeout_ms, uint32_t, 0u, kMaxTimeoutMs)
-REALM_RANGE_SETTER(idle_timeout_ms, idle_timeout_ms, uint32_t, 0u, kMaxTimeoutMs)
-REALM_RANGE_SETTER(backoff_base_ms, backoff_base_ms, uint32_t, 1u, 3600000u)
-REALM_RANGE_SETTER(backoff_cap_ms, backoff_cap_ms, uint32_t, 1u, kMaxTimeoutMs)
-REALM_RANGE_SETTER(backoff_max_attempts, backoff_max_attempts, uint32_t, 0u, 1000000u)
-REALM_RANGE_SETTER(backoff_jitter_percent, backoff_jitter_percent, uint32_t, 0u, 100u)
-REALM_RANGE_SETTER(ping_interval_ms, ping_interval_ms, uint32_t, 0u, kMaxTimeoutMs)
-REALM_RANGE_SETTER(max_message_size, max_message_size, size_t, size_t(1024), size_t(1) << 30)
-REALM_RANGE_SETTER(max_queued_requests, max_queued_requests, uint32_t, 1u, 1048576u)
-REALM_RANGE_SETTER(busy_poll_us, busy_poll_us, uint32_t, 0u, 1000000u)
+#define REALM_NUMBER_SETTER(name, type)                                                  \
+    REALM_API realm_status_t realm_options_set_##name(realm_options_t *opts, type value) { \
+        REALM_GUARD_BEGIN                                                                \
+        return apply_number(opts, #name, uint64_t(value));                               \
+        REALM_GUARD_END(realm::capi::status_only)                                        \
+    }
 
-REALM_API realm_status_t realm_options_set_reconnect(realm_options_t *opts, int enabled) {
-    if (!opts || (enabled != 0 && enabled != 1)) return REALM_ERR_INVALID_ARGUMENT;
-    opts->o.reconnect = enabled == 1;
-    return REALM_OK;
-}
+#define REALM_FLAG_SETTER(name, key)                                                    \
+    REALM_API realm_status_t realm_options_set_##name(realm_options_t *opts, int value) { \
+        REALM_GUARD_BEGIN                                                               \
+        return apply_flag(opts, key, value);                                            \
+        REALM_GUARD_END(realm::capi::status_only)                                       \
+    }
 
-REALM_API realm_status_t realm_options_set_tls_insecure(realm_options_t *opts, int insecure) {
-    if (!opts || (insecure != 0 && insecure != 1)) return REALM_ERR_INVALID_ARGUMENT;
-    opts->o.tls_insecure = insecure == 1;
-    return REALM_OK;
-}
-
-REALM_API realm_status_t realm_options_set_tls_ca_file(realm_options_t *opts, const char *path) {
+REALM_API realm_status_t realm_options_set_url(realm_options_t *opts, const char *url) {
     REALM_GUARD_BEGIN
-    if (!opts || (path && !*path)) return REALM_ERR_INVALID_ARGUMENT;
-    opts->o.tls_ca_file = path ? path : "";
-    return REALM_OK;
+    if (!url) return REALM_ERR_INVALID_ARGUMENT;
+    return apply(opts, "url", url);
+    REALM_GUARD_END(realm::capi::status_only)
+}
+REALM_TEXT_SETTER(api_key)
+REALM_TEXT_SETTER(tenant_id)
+REALM_TEXT_SETTER(model)
+REALM_TEXT_SETTER(tls_ca_file)
+REALM_API realm_status_t realm_options_set_dialect(realm_options_t *opts, const char *name) {
+    REALM_GUARD_BEGIN
+    if (!name) return REALM_ERR_INVALID_ARGUMENT;
+    return apply(opts, "dialect", name);
+    REALM_GUARD_END(realm::capi::status_only)
+}
+
+REALM_NUMBER_SETTER(connect_timeout_ms, uint32_t)
+REALM_NUMBER_SETTER(request_timeout_ms, uint32_t)
+REALM_NUMBER_SETTER(idle_timeout_ms, uint32_t)
+REALM_NUMBER_SETTER(backoff_base_ms, uint32_t)
+REALM_NUMBER_SETTER(backoff_cap_ms, uint32_t)
+REALM_NUMBER_SETTER(backoff_max_attempts, uint32_t)
+REALM_NUMBER_SETTER(backoff_jitter_percent, uint32_t)
+REALM_NUMBER_SETTER(ping_interval_ms, uint32_t)
+REALM_NUMBER_SETTER(max_message_size, size_t)
+REALM_NUMBER_SETTER(max_queued_requests, uint32_t)
+REALM_NUMBER_SETTER(busy_poll_us, uint32_t)
+
+REALM_FLAG_SETTER(reconnect, "reconnect")
+REALM_FLAG_SETTER(tls_insecure, "tls_insecure")
+
+REALM_API realm_status_t realm_options_set_header(realm_options_t *opts, const char *name, const char *value) {
+    REALM_GUARD_BEGIN
+    if (!opts) return REALM_ERR_INVALID_ARGUMENT;
+    return realm::core::set_header(opts->o, name, value).status;
     REALM_GUARD_END(realm::capi::status_only)
 }
 

@@ -1,39 +1,51 @@
-// The client core: connection state machine (connect, auth handshake,
-// keepalive, reconnect with backoff) and request routing. Everything that
-// touches connection or request state runs on the event loop thread; the
-// public entry points (submit, cancel, connect, ...) only post work there.
+// The client core behind realm_client_t. Two halves:
+//  - connection management (client_connections.cpp): the dialect's
+//    connection policy (one multiplexed WebSocket, a pool of WebSockets with
+//    one request each, or one HTTP exchange per request), connect, reconnect
+//    with backoff, keepalive (in Link), disconnect and destroy, client events;
+//  - request routing (RequestRouter, router.cpp), fed by the glue in
+//    client_requests.cpp that decodes messages with the dialect and finds
+//    their request.
+// Everything that touches connection or request state runs on the event loop
+// thread; the public entry points (submit, cancel, connect, ...) only post
+// work there.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <random>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "core/error.h"
+#include "core/http_link.h"
+#include "core/link.h"
 #include "core/options.h"
 #include "core/request.h"
+#include "core/router.h"
 #include "protocol/dialect.h"
 #include "realm/realm.h"
+#include "transport/connector.h"
 #include "transport/event_loop.h"
 #include "transport/timer.h"
-#include "transport/ws_connection.h"
 
 struct realm_client;
 
 namespace realm::core {
 
 class ClientCore final : public std::enable_shared_from_this<ClientCore>,
-                         private transport::WsConnection::Handler {
+                         private LinkOwner,
+                         private HttpLinkOwner,
+                         private RequestRouter::Host {
 public:
-    ClientCore(const Options &opts, transport::EventLoop &loop, realm_client *handle);
+    // `dialect` is made from `opts` by the caller (see make_client_dialect).
+    // `connector` opens the connections (the real one, or a test fake).
+    ClientCore(const Options &opts, std::unique_ptr<protocol::Dialect> dialect, transport::EventLoop &loop,
+               std::shared_ptr<transport::Connector> connector, realm_client *handle);
     ~ClientCore() override;
 
     // ---- any thread ----
@@ -43,8 +55,8 @@ public:
     void cancel(realm_request_t *req);
     realm_status_t connect(realm_complete_cb cb, void *user);
     realm_status_t disconnect(realm_complete_cb cb, void *user);
-    // Blocks until every request ended and the connection is released. On the
-    // loop thread it only schedules that.
+    // Blocks until every request ended and the connections are released. On
+    // the loop thread it only schedules that.
     void destroy();
 
     void set_event_callback(realm_client_event_cb cb, void *user);
@@ -55,10 +67,11 @@ public:
     std::string server_version() const;
     bool has_extension(const std::string &name) const;
     const Options &options() const { return opts_; }
+    // Immutable after construction: safe from any thread.
+    const protocol::Dialect &dialect() const { return *dialect_; }
     std::string next_request_id() { return "r" + std::to_string(next_id_.fetch_add(1) + 1); }
 
 private:
-    enum class Phase { Idle, Opening, AwaitHello, Authenticating, Ready };
     struct Waiter {
         realm_complete_cb cb;
         void *user;
@@ -67,55 +80,68 @@ private:
     // submit() without the hand-over: checks, then posts under submit_mutex_.
     realm_status_t post_request(realm_request_t *req, std::string *why);
 
-    // ---- loop thread ----
-    void start_attempt();
-    void on_attempt_failed(const Error &err, bool retryable);
-    void on_ready(const protocol::InboundFrame &welcome);
+    // ---- loop thread: connection management (client_connections.cpp) ----
+    void start_connecting();
+    void open_link();
+    bool http_transport() const { return caps_.transport == protocol::Transport::Http; }
+    size_t ready_links() const;
+    size_t max_links() const;
+    void became_ready(const protocol::SessionInfo &session);
+    void attempt_failed(const Error &err, bool retryable);
+    void all_links_lost(const Error &err, int close_code, const std::string &reason);
     void schedule_reconnect(const Error &cause);
     void give_up(const Error &err);
-    void connection_lost(const Error &err, int close_code, const std::string &reason);
-    void release_connection();
+    // Takes a link out of service (closing it) and frees it later: it may be
+    // the one whose callback is running.
+    void retire_link(Link &link);
+    void retire_http_link(HttpLink &link);
+    void schedule_cleanup();
     void finish_connect_waiters(realm_status_t status, const Error *err);
     void emit(const realm_client_event_t &ev);
     void emit_error(const Error &err);
-    void keepalive_tick();
-
-    void enqueue(realm_request_t *req);
-    void send_request(realm_request_t *req);
-    void flush_pending();
-    void handle_frame(const protocol::InboundFrame &f);
-    void handle_unattributed(const std::string &problem);
-    realm_request_t *take_inflight(std::string_view id);
-    void on_token(realm_request_t *req, const protocol::InboundFrame &f);
-    void on_idle_timer(realm_request_t *req);
-    void mark_dirty(realm_request_t *req);
-    void publish_tokens(realm_request_t *req);
-    void flush_dirty();
-    // Ends a request: publishes pending tokens, then exactly one terminal
-    // event. `tell_server` sends a server-side cancel when supported.
-    void finish(realm_request_t *req, realm_outcome_t outcome, const realm_result *result,
-                const Error *err, bool tell_server);
-    void add_zombie(const std::string &id);
-    void fail_all(const Error &err, bool include_queued);
-    // Ends every request with `status` and drops the connection and timers' work.
+    // Ends every request with `status` and drops every connection and timer.
     void teardown(realm_status_t status);
+    void start_http_probe();
+    static void on_probe_done(void *user, realm_request_t *req, realm_outcome_t outcome, const realm_result_t *result,
+                              const realm_error_t *error);
 
-    // WsConnection::Handler
-    void on_open() override;
-    void on_message(std::string_view payload, bool binary) override;
-    void on_pong() override;
-    void on_closed(const transport::CloseInfo &info) override;
+    // LinkOwner
+    void on_link_ready(Link &link) override;
+    void on_link_failed(Link &link, const Error &err, bool retryable) override;
+    void on_link_lost(Link &link, const Error &err, int close_code, const std::string &reason) override;
+    void on_link_message(Link &link, std::string_view payload) override;
+    void on_link_bad_message(Link &link, const std::string &problem) override;
+    bool link_busy(const Link &link) const override;
+
+    // ---- loop thread: requests (client_requests.cpp) ----
+    void enqueue(realm_request_t *req);
+    bool send_on(Link &link, realm_request_t *req);
+    void handle_frame(Link *link, const protocol::InboundFrame &f);
+    realm_request_t *route(Link *link, const protocol::InboundFrame &f);
+    void handle_unattributed(Link *link, const std::string &problem);
+
+    // RequestRouter::Host
+    bool try_send(realm_request_t *req) override;
+    void abandon(realm_request_t *req) override;
+    void on_request_done(realm_request_t *req) override;
+
+    // HttpLinkOwner
+    void on_http_frame(HttpLink &link, const protocol::InboundFrame &f) override;
+    void on_http_failed(HttpLink &link, const Error &err) override;
+    void on_http_done(HttpLink &link) override;
 
     const Options opts_;
-    transport::EventLoop &loop_;
-    realm_client *handle_;
     std::unique_ptr<protocol::Dialect> dialect_;
-    std::string auto_tenant_;  // random UUIDv4 used when nobody names a tenant
+    const protocol::Capabilities caps_;
+    transport::EventLoop &loop_;
+    std::shared_ptr<transport::Connector> connector_;
+    realm_client *handle_;
+    LinkEnv env_;
+    RequestRouter router_;
 
     // Cross-thread.
     std::atomic<realm_conn_state_t> state_{REALM_STATE_DISCONNECTED};
     std::atomic<uint64_t> next_id_{0};
-    std::atomic<uint32_t> queued_{0};          // accepted, not yet written
     std::mutex submit_mutex_;                  // orders submits against destroy
     bool closed_ = false;                      // guarded by submit_mutex_
     // Held while a client event callback runs, and by the setters, so that
@@ -123,43 +149,36 @@ private:
     // Recursive: a callback may replace itself.
     std::recursive_mutex event_cb_mutex_;
     mutable std::mutex info_mutex_;            // guards the fields below
-    std::string tenant_in_effect_;
-    std::string server_version_;
-    std::vector<std::string> extensions_;
+    protocol::SessionInfo session_info_;       // of the last connection that became ready
     realm_client_event_cb event_cb_ = nullptr;
     void *event_user_ = nullptr;
     realm_queue_t *event_queue_ = nullptr;
     void *event_queue_user_ = nullptr;
 
     // Loop thread only.
-    Phase phase_ = Phase::Idle;
-    transport::WsConnection *conn_ = nullptr;
+    std::vector<std::unique_ptr<Link>> links_;
+    std::unordered_map<HttpLink *, std::unique_ptr<HttpLink>> http_links_;
+    std::vector<std::unique_ptr<Link>> retired_links_;
+    std::vector<std::unique_ptr<HttpLink>> retired_http_links_;
+    bool cleanup_scheduled_ = false;
+    bool connected_ = false;                   // a connection is (or was, for HTTP) ready
     bool wants_connection_ = false;
-    bool was_ready_ = false;                   // current attempt is a reconnect
-    bool authenticated_ = false;
-    std::string auth_tenant_;
-    std::string tenant_;                       // tenant in effect, loop copy
+    bool was_ready_ = false;                   // the current attempt is a reconnect
+    bool probing_ = false;                     // HTTP: the connect probe is in flight
+    bool tearing_down_ = false;                // teardown() is ending every request
     uint32_t reconnect_attempt_ = 0;
-    std::unique_ptr<transport::Timer> connect_timer_;
-    std::unique_ptr<transport::Timer> reconnect_timer_;
-    std::unique_ptr<transport::Timer> ping_timer_;
-    int64_t last_rx_us_ = 0;                   // last frame or pong
-    int64_t ping_sent_us_ = 0;                 // last keepalive ping (0 = none)
-    bool ext_interleave_ = false, ext_cancel_ = false;
+    int64_t extra_links_blocked_until_us_ = 0; // pool: after an extra link failed
+    transport::Timer reconnect_timer_;
     std::vector<Waiter> connect_waiters_;
-    std::deque<realm_request_t *> pending_;    // waiting for a ready connection
-    std::unordered_map<std::string_view, realm_request_t *> inflight_;  // keys view req->id
-    std::unordered_set<std::string> zombies_;  // ended locally; drop their late frames
-    std::deque<std::string> zombie_order_;
-    std::vector<realm_request_t *> dirty_;
-    bool flush_scheduled_ = false;
-    uint64_t send_seq_ = 0;
-    std::string last_sent_id_;
     std::string frame_;                        // reused encode buffer
     protocol::InboundFrame inbound_;           // reused decode target
     std::mt19937 rng_;
     bool destroyed_ = false;
 };
+
+// The dialect for `opts` (its explicit dialect, else the one of its URL).
+// nullptr and *why when the dialect does not fit the URL's scheme.
+std::unique_ptr<protocol::Dialect> make_client_dialect(const Options &opts, std::string *why);
 
 }  // namespace realm::core
 

@@ -2,7 +2,6 @@
 
 #include <new>
 
-#include "protocol/realm_wire.h"
 
 namespace realm::core {
 namespace {
@@ -30,6 +29,8 @@ const realm_error_info_t kTable[] = {
     {REALM_ERR_PROTOCOL, "PROTOCOL_ERROR", "server violated the protocol", REALM_CATEGORY_PROTOCOL, 0},
     {REALM_ERR_MESSAGE_TOO_LARGE, "MESSAGE_TOO_LARGE", "message exceeds the size limit", REALM_CATEGORY_PROTOCOL, 0},
     {REALM_ERR_QUEUE_FULL, "QUEUE_FULL", "too many requests waiting to be sent", REALM_CATEGORY_CONNECTION, 1},
+    {REALM_ERR_INVALID_REQUEST, "INVALID_REQUEST", "the server rejected the request as invalid", REALM_CATEGORY_SERVER, 0},
+    {REALM_ERR_NOT_FOUND, "NOT_FOUND", "the model or endpoint does not exist on the server", REALM_CATEGORY_SERVER, 0},
 };
 
 const realm_error_info_t kUnknown = {REALM_ERR_INTERNAL, "UNKNOWN", "unknown status", REALM_CATEGORY_INTERNAL, 0};
@@ -52,25 +53,15 @@ Error make_error(realm_status_t status, std::string message) {
     return e;
 }
 
-Error error_from_server(std::string_view code, std::string_view message, int64_t retry_after_ms) {
-    realm_status_t status = REALM_ERR_SERVER;
-    if (code == wire::kUnauthorized) status = REALM_ERR_UNAUTHORIZED;
-    else if (code == wire::kRateLimitExceeded) status = REALM_ERR_RATE_LIMITED;
-    else if (code == wire::kDispatchError) status = REALM_ERR_DISPATCH;
-    else if (code == wire::kInternalError) status = REALM_ERR_SERVER_INTERNAL;
-    else if (code == wire::kBackendError) status = REALM_ERR_BACKEND;
-    Error e = make_error(status, std::string(message));
-    e.code.assign(code);
-    if (status == REALM_ERR_RATE_LIMITED) {
-        if (retry_after_ms < 0) {
-            // realm.md 8.2: whole seconds rounded down in the message; use at least 1 s.
-            long long secs = wire::parse_retry_after_seconds(message);
-            if (secs >= 0) retry_after_ms = (secs < 1 ? 1 : secs) * 1000;
-        }
-        e.retry_after_ms = retry_after_ms;
-    } else if (retry_after_ms >= 0) {
-        e.retry_after_ms = retry_after_ms;
-    }
+Error error_from_frame(const protocol::InboundFrame &f) {
+    Error e = make_error(f.status, std::string(f.message));
+    if (!f.code.empty()) e.code.assign(f.code);
+    else if (!f.error_type.empty()) e.code.assign(f.error_type);
+    if (f.retryable >= 0) e.retryable = f.retryable == 1;
+    e.retry_after_ms = f.retry_after_ms;
+    e.http_status = f.http_status;
+    e.type.assign(f.error_type);
+    e.param.assign(f.error_param);
     return e;
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "protocol/dialect.h"
 #include "realm/realm.h"
 
 struct realm_error {
@@ -15,6 +16,8 @@ struct realm_error {
     int64_t retry_after_ms = -1;
     int http_status = 0;
     int close_code = 0;
+    std::string type;     // OpenAI error.type, else ""
+    std::string param;    // OpenAI error.param, else ""
 };
 
 namespace realm::core {
@@ -27,9 +30,10 @@ const realm_error_info_t *error_table(size_t *count);
 // An error with the status's name as code and its default retryability.
 Error make_error(realm_status_t status, std::string message);
 
-// Maps a server error frame (code, message, optional retry_after_ms from the
-// payload) to an error, deriving retry-after per realm.md 8.2 when needed.
-Error error_from_server(std::string_view code, std::string_view message, int64_t retry_after_ms);
+// The error of an Error frame as the dialect decoded it: its status, the
+// server's code verbatim (else the error type, else the status name), the
+// server's message, retry-after and HTTP status.
+Error error_from_frame(const protocol::InboundFrame &f);
 
 // Heap copy for the C API (nullptr when out of memory).
 realm_error_t *to_c(const Error &e);

@@ -1,6 +1,8 @@
 #include "options.h"
 
 #include <cctype>
+
+#include "core/log.h"
 #include <string_view>
 
 namespace realm::core {
@@ -26,8 +28,17 @@ std::string parse_url(const std::string &url, ServerUrl *out) {
         rest = url.substr(6);
         u.tls = true;
         u.port = 443;
+    } else if (has_scheme(url, "http://")) {
+        rest = url.substr(7);
+        u.http = true;
+        u.port = 80;
+    } else if (has_scheme(url, "https://")) {
+        rest = url.substr(8);
+        u.http = true;
+        u.tls = true;
+        u.port = 443;
     } else {
-        return "URL must start with ws:// or wss://";
+        return "URL must start with ws://, wss://, http:// or https://";
     }
     for (unsigned char c : url)
         if (c <= 0x20 || c >= 0x7f) return "URL contains spaces, control or non-ASCII characters";
@@ -78,6 +89,12 @@ std::string parse_url(const std::string &url, ServerUrl *out) {
     }
     *out = std::move(u);
     return {};
+}
+
+std::string display_url(const ServerUrl &u) {
+    std::string scheme = u.http ? (u.tls ? "https" : "http") : (u.tls ? "wss" : "ws");
+    bool v6 = u.host.find(':') != std::string::npos;
+    return scheme + "://" + (v6 ? "[" + u.host + "]" : u.host) + ":" + std::to_string(u.port) + redact_url(u.path);
 }
 
 }  // namespace realm::core

@@ -4,27 +4,33 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "realm/realm.h"
 
 namespace realm::core {
 
 struct ServerUrl {
+    bool http = false;  // http:// or https:// (else ws:// or wss://)
     bool tls = false;
     std::string host;   // without brackets for IPv6
     int port = 0;
     std::string path = "/";  // path + query
 };
 
-// Parses ws:// and wss:// URLs. Returns "" on success, else what is wrong.
+// Parses ws://, wss://, http:// and https:// URLs. Returns "" on success,
+// else what is wrong.
 std::string parse_url(const std::string &url, ServerUrl *out);
+// The URL for log lines and messages, secrets in its query redacted.
+std::string display_url(const ServerUrl &url);
 
 // After traffic, the event thread polls the sockets without sleeping for this
 // long before it sleeps in poll() again (see realm_options_set_busy_poll_us).
 constexpr uint32_t kDefaultBusyPollUs = REALM_DEFAULT_BUSY_POLL_US;
 
 struct Options {
-    ServerUrl server{false, "localhost", 8080, "/"};
+    ServerUrl server{false, false, "localhost", 8080, "/"};
     std::string api_key;
     std::string tenant_id;
     std::string model;
@@ -42,6 +48,15 @@ struct Options {
     size_t max_message_size = 16u << 20;
     uint32_t max_queued_requests = 4096;
     uint32_t busy_poll_us = kDefaultBusyPollUs;
+
+    // Dialects (realm_options_set_dialect and the string-keyed options).
+    std::string dialect = "auto";      // or a name of protocol/registry.h
+    std::vector<std::pair<std::string, std::string>> headers;  // extra request headers
+    uint32_t max_connections = 0;      // 0 = the dialect's default (openai-ws pool 4, HTTP 32)
+    bool auth_message = false;         // openai-ws: `auth` frame instead of the Bearer header
+    bool multiplex = false;            // openai-ws: request_id multiplexing
+    bool json_ping = false;            // openai-ws: JSON keepalive pings
+    std::string endpoint;              // OpenAI: "chat" / "completions" / "" = from the URL
 };
 
 }  // namespace realm::core

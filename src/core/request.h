@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "protocol/request_spec.h"
 #include "realm/realm.h"
 #include "transport/timer.h"
 
@@ -36,14 +37,15 @@ struct realm_request {
     realm_handler_t handler{};
 
     // Set at creation, read on the loop thread.
-    std::string function;
-    std::string params_json;
+    realm::protocol::RequestSpec spec;     // what to send, before a dialect encodes it
     uint32_t timeout_ms = 0;               // 0 = none
     uint32_t idle_timeout_ms = 0;          // 0 = none
     bool streaming = false;
+    bool internal = false;                 // made by the core itself (e.g. a connect probe)
 
     // Loop thread only.
     State state = State::Created;
+    void *link = nullptr;                  // the connection it was sent on (the client core's)
     std::unique_ptr<realm::transport::Timer> total_timer;
     std::unique_ptr<realm::transport::Timer> idle_timer;
     int64_t last_frame_us = 0;
@@ -52,6 +54,9 @@ struct realm_request {
     std::vector<realm::core::PendingToken> pending;  // not yet published
     bool dirty = false;                    // queued for the end-of-pass flush
     int64_t streamed = 0;                  // tokens received
+    std::string utf8_carry;                // an incomplete UTF-8 sequence ending the last piece
+    std::string finish_reason;             // from the frames so far ("" = none yet)
+    int64_t prompt_tokens = -1, completion_tokens = -1, total_tokens = -1;  // usage so far
     std::vector<realm_token_t> scratch;    // reused to publish a batch
 
     void retain() { refs.fetch_add(1, std::memory_order_relaxed); }
@@ -66,6 +71,9 @@ struct realm_result {
     std::string json = "null";
     int64_t tokens_generated = -1;
     int64_t prompt_tokens = -1;
+    int64_t completion_tokens = -1;
+    int64_t total_tokens = -1;
+    std::string finish_reason;
     int64_t streamed = 0;
     bool has_cost = false;
     double cost_usd = 0;

@@ -50,6 +50,10 @@ TEST(Symbols, EveryExportIsCallable) {
     EXPECT_EQ(realm_options_set_max_queued_requests(o, 16), REALM_OK);
     EXPECT_EQ(realm_options_set_busy_poll_us(o, 0), REALM_OK);
     EXPECT_EQ(realm_options_set_busy_poll_us(o, 1000000), REALM_OK);
+    EXPECT_EQ(realm_options_set_dialect(o, "realm"), REALM_OK);
+    EXPECT_EQ(realm_options_set_header(o, "X-Trace", "1"), REALM_OK);
+    EXPECT_EQ(realm_options_set(o, "max_connections", "2", nullptr), REALM_OK);
+    EXPECT_EQ(realm_set_log_callback(nullptr, nullptr, REALM_LOG_ERROR), REALM_OK);
 
     // Client: not connected, so requests are refused without callbacks.
     realm_client_t *c = nullptr;
@@ -77,6 +81,8 @@ TEST(Symbols, EveryExportIsCallable) {
     EXPECT_EQ(realm_error_retry_after_ms(err), -1);
     EXPECT_EQ(realm_error_http_status(err), 0);
     EXPECT_EQ(realm_error_close_code(err), 0);
+    EXPECT_STREQ(realm_error_type(err), "");
+    EXPECT_STREQ(realm_error_param(err), "");
     realm_error_t *copy = realm_error_copy(err);
     EXPECT_STREQ(realm_error_message(copy), realm_error_message(err));
     realm_error_destroy(copy);
@@ -86,6 +92,7 @@ TEST(Symbols, EveryExportIsCallable) {
     EXPECT_EQ(realm_pipeline(c, "rag-pipeline", nullptr, nullptr, &h, nullptr, nullptr), REALM_ERR_NOT_CONNECTED);
     EXPECT_EQ(realm_health(c, nullptr, &h, nullptr, nullptr), REALM_ERR_NOT_CONNECTED);
     EXPECT_EQ(realm_metadata(c, nullptr, &h, nullptr, nullptr), REALM_ERR_NOT_CONNECTED);
+    EXPECT_EQ(realm_models(c, nullptr, &h, nullptr, nullptr), REALM_ERR_INVALID_ARGUMENT);  // Realm has no model list
     EXPECT_EQ(realm_call(c, "health", "{}", nullptr, &h, nullptr, nullptr), REALM_ERR_NOT_CONNECTED);
 
     // Connecting to a closed port fails with CONNECT_FAILED, not a hang.
@@ -111,6 +118,9 @@ TEST(Symbols, EveryExportIsCallable) {
     EXPECT_EQ(realm_result_cost_usd(nullptr, &d), 0);
     EXPECT_EQ(realm_result_time_ms(nullptr, &d), 0);
     EXPECT_EQ(realm_result_streamed_tokens(nullptr), 0);
+    EXPECT_STREQ(realm_result_finish_reason(nullptr), "");
+    EXPECT_EQ(realm_result_completion_tokens(nullptr), -1);
+    EXPECT_EQ(realm_result_total_tokens(nullptr), -1);
 
     realm_queue_t *q = nullptr;
     ASSERT_EQ(realm_queue_new(&q), REALM_OK);

@@ -33,7 +33,7 @@ TEST(Url, ParsesWsAndWss) {
 
 TEST(Url, RejectsBadUrls) {
     ServerUrl u;
-    for (const char *bad : {"", "http://x", "ws://", "ws://:80", "ws://host:", "ws://host:0", "ws://host:65536",
+    for (const char *bad : {"", "ftp://x", "http//x", "ws://", "ws://:80", "ws://host:", "ws://host:0", "ws://host:65536",
                             "ws://host:12ab", "ws://user:secret@host", "ws://ho st", "ws://[::1", "ws://h\xc3\xa9",
                             "wss://host:123456", "ws://a/b c"}) {
         EXPECT_NE(parse_url(bad, &u), "") << bad;

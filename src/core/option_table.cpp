@@ -1,0 +1,178 @@
+#include "core/option_table.h"
+
+#include <cctype>
+#include <cstdint>
+#include <limits>
+
+#include "protocol/realm_wire.h"
+#include "protocol/registry.h"
+
+namespace realm::core {
+namespace {
+
+constexpr uint64_t kMaxTimeoutMs = 86400000;
+
+OptionResult bad(std::string_view key, const std::string &rule) {
+    return {REALM_ERR_INVALID_ARGUMENT, std::string(key) + ": " + rule};
+}
+
+bool parse_u64(const char *v, uint64_t *out) {
+    if (!v || !*v) return false;
+    uint64_t n = 0;
+    for (const char *p = v; *p; ++p) {
+        if (*p < '0' || *p > '9') return false;
+        if (n > (std::numeric_limits<uint64_t>::max() - 9) / 10) return false;
+        n = n * 10 + uint64_t(*p - '0');
+    }
+    *out = n;
+    return true;
+}
+
+bool parse_bool(const char *v, bool *out) {
+    if (!v) return false;
+    std::string_view s(v);
+    if (s == "1" || s == "true") *out = true;
+    else if (s == "0" || s == "false") *out = false;
+    else return false;
+    return true;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+            return false;
+    return true;
+}
+
+// RFC 9110 5.6.2 tchar.
+bool is_token(std::string_view s) {
+    if (s.empty()) return false;
+    for (unsigned char c : s)
+        if (!(std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(char(c)) != std::string_view::npos))
+            return false;
+    return true;
+}
+
+// Headers the library writes itself.
+bool reserved_header(std::string_view name) {
+    for (std::string_view r : {"host", "content-length", "content-type", "connection", "upgrade", "transfer-encoding"})
+        if (iequals(name, r)) return true;
+    return name.size() >= 14 && iequals(name.substr(0, 14), "sec-websocket-");
+}
+
+// A numeric option in [lo, hi].
+template <typename T>
+OptionResult set_number(T &field, std::string_view key, const char *v, uint64_t lo, uint64_t hi) {
+    uint64_t n;
+    if (!parse_u64(v, &n) || n < lo || n > hi)
+        return bad(key, "must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi));
+    field = T(n);
+    return {};
+}
+
+OptionResult set_flag(bool &field, std::string_view key, const char *v) {
+    bool b;
+    if (!parse_bool(v, &b)) return bad(key, "must be true or false (or 1 or 0)");
+    field = b;
+    return {};
+}
+
+// A UTF-8 text option; NULL clears it.
+OptionResult set_text(std::string &field, std::string_view key, const char *v) {
+    if (v && !wire::is_valid_utf8(v)) return bad(key, "is not valid UTF-8");
+    field = v ? v : "";
+    return {};
+}
+
+}  // namespace
+
+OptionResult set_header(Options &opts, const char *name, const char *value) {
+    if (!name || !is_token(name)) return bad("header", "the name must be an HTTP token (letters, digits, !#$%&'*+-.^_`|~)");
+    if (reserved_header(name)) return bad("header", std::string("'") + name + "' is set by the library itself");
+    auto &h = opts.headers;
+    if (!value) {
+        for (auto it = h.begin(); it != h.end();)
+            it = iequals(it->first, name) ? h.erase(it) : it + 1;
+        return {};
+    }
+    for (const char *p = value; *p; ++p) {
+        unsigned char c = static_cast<unsigned char>(*p);
+        if ((c < 0x20 && c != '\t') || c == 0x7f)
+            return bad("header", std::string("the value of '") + name + "' contains a control character");
+    }
+    h.emplace_back(name, value);
+    return {};
+}
+
+OptionResult set_option(Options &o, std::string_view key, const char *v) {
+    if (key == "url") {
+        if (!v) return bad(key, "must not be NULL");
+        ServerUrl parsed;
+        std::string why = parse_url(v, &parsed);
+        if (!why.empty()) return {REALM_ERR_INVALID_URL, "url: " + why};
+        o.server = parsed;
+        return {};
+    }
+    if (key == "api_key") {
+        if (v && !wire::is_valid_utf8(v)) return bad(key, "is not valid UTF-8");
+        o.api_key = v ? v : "";
+        return {};
+    }
+    if (key == "tenant_id") {
+        if (v) {
+            std::string problem = wire::tenant_id_problem(v);
+            if (!problem.empty()) return bad(key, problem);
+        }
+        o.tenant_id = v ? v : "";
+        return {};
+    }
+    if (key == "model") return set_text(o.model, key, v);
+    if (key == "dialect") {
+        if (!v || !protocol::is_dialect_name(v))
+            return bad(key, std::string("must be one of ") + protocol::dialect_names());
+        o.dialect = v;
+        return {};
+    }
+    if (key == "endpoint") {
+        std::string_view e = v ? v : "";
+        if (!e.empty() && e != "chat" && e != "completions") return bad(key, "must be \"chat\", \"completions\" or empty");
+        o.endpoint = std::string(e);
+        return {};
+    }
+    if (key == "header") {
+        if (!v) return bad(key, "must be \"Name: value\"");
+        std::string_view s(v);
+        size_t colon = s.find(':');
+        if (colon == std::string_view::npos) return bad(key, "must be \"Name: value\"");
+        std::string name(s.substr(0, colon));
+        std::string_view value = s.substr(colon + 1);
+        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+        return set_header(o, name.c_str(), std::string(value).c_str());
+    }
+    if (key == "tls_ca_file") {
+        if (v && !*v) return bad(key, "must not be empty (NULL clears it)");
+        o.tls_ca_file = v ? v : "";
+        return {};
+    }
+    if (key == "connect_timeout_ms") return set_number(o.connect_timeout_ms, key, v, 1, 3600000);
+    if (key == "request_timeout_ms") return set_number(o.request_timeout_ms, key, v, 0, kMaxTimeoutMs);
+    if (key == "idle_timeout_ms") return set_number(o.idle_timeout_ms, key, v, 0, kMaxTimeoutMs);
+    if (key == "backoff_base_ms") return set_number(o.backoff_base_ms, key, v, 1, 3600000);
+    if (key == "backoff_cap_ms") return set_number(o.backoff_cap_ms, key, v, 1, kMaxTimeoutMs);
+    if (key == "backoff_max_attempts") return set_number(o.backoff_max_attempts, key, v, 0, 1000000);
+    if (key == "backoff_jitter_percent") return set_number(o.backoff_jitter_percent, key, v, 0, 100);
+    if (key == "ping_interval_ms") return set_number(o.ping_interval_ms, key, v, 0, kMaxTimeoutMs);
+    if (key == "max_message_size") return set_number(o.max_message_size, key, v, 1024, uint64_t(1) << 30);
+    if (key == "max_queued_requests") return set_number(o.max_queued_requests, key, v, 1, 1048576);
+    if (key == "busy_poll_us") return set_number(o.busy_poll_us, key, v, 0, 1000000);
+    if (key == "max_connections") return set_number(o.max_connections, key, v, 0, 1024);
+    if (key == "reconnect") return set_flag(o.reconnect, key, v);
+    if (key == "tls_insecure") return set_flag(o.tls_insecure, key, v);
+    if (key == "auth_message") return set_flag(o.auth_message, key, v);
+    if (key == "multiplex") return set_flag(o.multiplex, key, v);
+    if (key == "json_ping") return set_flag(o.json_ping, key, v);
+    return {REALM_ERR_INVALID_ARGUMENT, "unknown option '" + std::string(key.substr(0, 64)) + "'"};
+}
+
+}  // namespace realm::core

@@ -1,0 +1,403 @@
+#include "core/router.h"
+
+#include <algorithm>
+
+#include "core/event_queue.h"
+#include "transport/event_loop.h"
+
+namespace realm::core {
+namespace {
+constexpr size_t kMaxZombies = 65536;
+
+realm_outcome_t outcome_for(const Error &e) {
+    return e.status == REALM_ERR_CANCELLED ? REALM_OUTCOME_CANCELLED : REALM_OUTCOME_ERROR;
+}
+
+// Length of a UTF-8 sequence from its lead byte (0 = not a lead byte).
+size_t sequence_length(unsigned char c) {
+    if (c < 0x80) return 1;
+    if (c >= 0xC2 && c <= 0xDF) return 2;
+    if (c >= 0xE0 && c <= 0xEF) return 3;
+    if (c >= 0xF0 && c <= 0xF4) return 4;
+    return 0;
+}
+
+// Splits `s` into a valid UTF-8 head and the start of a character cut off at
+// the end (up to 3 bytes that a continuation could still complete). Returns
+// the head's length, or npos when `s` is invalid.
+size_t valid_utf8_head(std::string_view s) {
+    size_t i = 0, n = s.size();
+    while (i < n) {
+        unsigned char c = static_cast<unsigned char>(s[i]);
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        size_t len = sequence_length(c);
+        if (len == 0) return std::string_view::npos;
+        size_t avail = std::min(len, n - i);
+        for (size_t k = 1; k < avail; ++k) {
+            unsigned char d = static_cast<unsigned char>(s[i + k]);
+            if ((d & 0xC0) != 0x80) return std::string_view::npos;
+            // The second byte's range rules out overlongs and surrogates.
+            if (k == 1 && ((c == 0xE0 && d < 0xA0) || (c == 0xED && d > 0x9F) || (c == 0xF0 && d < 0x90) ||
+                           (c == 0xF4 && d > 0x8F)))
+                return std::string_view::npos;
+        }
+        if (avail < len) return i;  // cut off at the end
+        i += len;
+    }
+    return n;
+}
+
+}  // namespace
+
+RequestRouter::RequestRouter(transport::EventLoop &loop, Host &host, RouterConfig config)
+    : loop_(loop), host_(host), cfg_(config) {}
+
+RequestRouter::~RequestRouter() {
+    *alive_ = false;
+    for (auto *req : dirty_) req->release();
+}
+
+void RequestRouter::enqueue(realm_request_t *req, bool can_wait) {
+    if (req->timeout_ms) {
+        req->total_timer = std::make_unique<transport::Timer>(loop_);
+        req->total_timer->schedule_ms(req->timeout_ms, [this, req] {
+            Error e = make_error(REALM_ERR_TIMEOUT, "request timed out after " + std::to_string(req->timeout_ms) + " ms");
+            fail(req, e, true);
+        });
+    }
+    // Keep the order: a request never overtakes queued ones.
+    if (pending_.empty() && host_.try_send(req)) return;
+    if (req->state == realm_request::State::Done) return;
+    if (!can_wait) {
+        fail(req, make_error(REALM_ERR_NOT_CONNECTED, "the client is not connected"), false);
+        return;
+    }
+    req->state = realm_request::State::Queued;
+    pending_.push_back(req);
+}
+
+void RequestRouter::flush_pending() {
+    // Sending may end requests, which frees connections and asks for another
+    // flush: the running one then goes round once more instead of nesting.
+    if (flushing_) {
+        flush_again_ = true;
+        return;
+    }
+    flushing_ = true;
+    do {
+        flush_again_ = false;
+        while (!pending_.empty()) {
+            realm_request_t *req = pending_.front();
+            pending_.pop_front();
+            if (req->state != realm_request::State::Queued) continue;
+            if (!host_.try_send(req)) {
+                if (req->state == realm_request::State::Queued) pending_.push_front(req);
+                break;
+            }
+        }
+    } while (flush_again_ && !pending_.empty());
+    flushing_ = false;
+}
+
+void RequestRouter::mark_sent(realm_request_t *req, void *link, bool server_starts_now) {
+    if (req->state == realm_request::State::Created || req->state == realm_request::State::Queued)
+        queued_.fetch_sub(1, std::memory_order_relaxed);
+    req->seq = ++send_seq_;
+    req->state = realm_request::State::Sent;
+    req->link = link;
+    inflight_.emplace(std::string_view(req->id), req);
+    last_sent_id_ = req->id;
+    if (req->idle_timeout_ms && server_starts_now) {
+        // The server works on it right away, so silence from now on is idle
+        // time. Otherwise the clock starts at the first frame.
+        req->last_frame_us = transport::monotonic_us();
+        start_idle_clock(req);
+    }
+    loop_.busy_poll_for(cfg_.busy_poll_us);  // the answer may be microseconds away
+}
+
+void RequestRouter::start_idle_clock(realm_request_t *req) {
+    req->idle_clock_running = true;
+    req->idle_timer = std::make_unique<transport::Timer>(loop_);
+    req->idle_timer->schedule_ms(req->idle_timeout_ms, [this, req] { on_idle_timer(req); });
+}
+
+void RequestRouter::on_idle_timer(realm_request_t *req) {
+    int64_t idle_us = int64_t(req->idle_timeout_ms) * 1000;
+    int64_t silent = transport::monotonic_us() - req->last_frame_us;
+    if (silent < idle_us) {
+        // Frames arrived meanwhile: sleep for the rest of the window.
+        req->idle_timer->schedule_us(idle_us - silent, [this, req] { on_idle_timer(req); });
+        return;
+    }
+    fail(req,
+         make_error(REALM_ERR_IDLE_TIMEOUT, "no data for the request within " + std::to_string(req->idle_timeout_ms) + " ms"),
+         true);
+}
+
+realm_request_t *RequestRouter::find(std::string_view id) const {
+    auto it = inflight_.find(id);
+    return it == inflight_.end() ? nullptr : it->second;
+}
+
+bool RequestRouter::drop_late_frame(std::string_view id, bool terminal) {
+    if (zombies_.empty()) return false;
+    auto z = zombies_.find(std::string(id));
+    if (z == zombies_.end()) return false;
+    if (terminal) zombies_.erase(z);  // its last frame
+    return true;
+}
+
+void RequestRouter::add_zombie(const std::string &id) {
+    if (zombies_.insert(id).second) zombie_order_.push_back(id);
+    while (zombie_order_.size() > kMaxZombies) {
+        zombies_.erase(zombie_order_.front());
+        zombie_order_.pop_front();
+    }
+}
+
+void RequestRouter::clear_zombies() {
+    zombies_.clear();
+    zombie_order_.clear();
+}
+
+void RequestRouter::deliver(realm_request_t *req, const protocol::InboundFrame &f) {
+    using protocol::FrameKind;
+    if (req->idle_timeout_ms) {
+        req->last_frame_us = transport::monotonic_us();
+        if (!req->idle_clock_running) start_idle_clock(req);
+    }
+    switch (f.kind) {
+        case FrameKind::Token:
+            record_meta(req, f);
+            if (f.has_text && !f.text.empty()) append_text(req, f.text, f);
+            return;
+        case FrameKind::Complete:
+            complete(req, f);
+            return;
+        case FrameKind::Error:
+            fail(req, error_from_frame(f), false);
+            return;
+        case FrameKind::Cancelled:
+            finish(req, REALM_OUTCOME_CANCELLED, nullptr, nullptr, false);
+            return;
+        default:
+            return;
+    }
+}
+
+void RequestRouter::record_meta(realm_request_t *req, const protocol::InboundFrame &f) {
+    if (!f.finish_reason.empty()) req->finish_reason.assign(f.finish_reason);
+    if (f.prompt_tokens >= 0) req->prompt_tokens = f.prompt_tokens;
+    if (f.completion_tokens >= 0) req->completion_tokens = f.completion_tokens;
+    if (f.total_tokens >= 0) req->total_tokens = f.total_tokens;
+}
+
+bool RequestRouter::append_text(realm_request_t *req, std::string_view text, const protocol::InboundFrame &f) {
+    std::string joined, carry;
+    if (cfg_.check_token_utf8) {
+        if (!req->utf8_carry.empty()) {
+            joined = std::move(req->utf8_carry);
+            joined.append(text);
+            text = joined;
+        }
+        size_t head = valid_utf8_head(text);
+        if (head == std::string_view::npos) {
+            fail(req, make_error(REALM_ERR_PROTOCOL, "the server sent text that is not valid UTF-8"), true);
+            return false;
+        }
+        carry.assign(text.substr(head));
+        text = text.substr(0, head);
+    }
+    req->utf8_carry = std::move(carry);
+    if (text.empty()) return true;
+    uint32_t flags = (f.is_final ? REALM_TOKEN_FINAL : 0u) | (f.has_logprob ? REALM_TOKEN_HAS_LOGPROB : 0u);
+    int64_t index = f.index >= 0 ? f.index : req->streamed;
+    req->pending.push_back({req->text.size(), text.size(), index, f.has_logprob ? f.logprob : 0.0, flags});
+    req->text.append(text.data(), text.size());
+    ++req->streamed;
+    mark_dirty(req);
+    return true;
+}
+
+void RequestRouter::complete(realm_request_t *req, const protocol::InboundFrame &f) {
+    record_meta(req, f);
+    if (f.text_is_delta) {
+        // The end of a stream of pieces (OpenAI shapes). A whole answer that
+        // comes as one piece is the result text of a non-streaming request,
+        // and one token of a streaming one.
+        if (f.has_text && !f.text.empty()) {
+            if (req->streaming || req->streamed > 0) {
+                if (!append_text(req, f.text, f)) return;
+            } else {
+                if (cfg_.check_token_utf8 && valid_utf8_head(f.text) != f.text.size()) {
+                    fail(req, make_error(REALM_ERR_PROTOCOL, "the server sent text that is not valid UTF-8"), true);
+                    return;
+                }
+                req->text.assign(f.text);
+            }
+        }
+        if (!req->utf8_carry.empty()) {
+            fail(req, make_error(REALM_ERR_PROTOCOL, "the stream ended inside a UTF-8 character"), false);
+            return;
+        }
+        if (req->finish_reason == "abort") {
+            finish(req, REALM_OUTCOME_CANCELLED, nullptr, nullptr, false);
+            return;
+        }
+        if (cfg_.needs_finish_reason && req->finish_reason.empty() && req->spec.streaming()) {
+            fail(req,
+                 make_error(REALM_ERR_PROTOCOL,
+                            "the stream ended without a finish_reason: the answer is truncated (" +
+                                std::to_string(req->streamed) + " pieces received)"),
+                 false);
+            return;
+        }
+        publish_tokens(req);
+        realm_result r;
+        r.text = std::move(req->text);
+        r.streamed = req->streamed;
+        r.finish_reason = req->finish_reason;
+        r.prompt_tokens = req->prompt_tokens;
+        r.completion_tokens = req->completion_tokens;
+        r.total_tokens = req->total_tokens;
+        r.tokens_generated = req->completion_tokens;
+        if (!f.data_json.empty()) r.json.assign(f.data_json);
+        finish(req, REALM_OUTCOME_COMPLETE, &r, nullptr, false);
+        return;
+    }
+    publish_tokens(req);
+    realm_result r;
+    if (req->streamed > 0) {
+        r.text = std::move(req->text);
+    } else if (f.has_text) {
+        r.text.assign(f.text);
+        if (req->streaming && !r.text.empty()) {
+            // A stream answered by one complete frame (realm.md 6.1, cli
+            // variant): hand its text to stream consumers too.
+            req->pending.push_back({0, r.text.size(), 0, 0, REALM_TOKEN_FINAL});
+            req->text = r.text;
+            publish_tokens(req);
+        }
+    }
+    r.json.assign(f.data_json.empty() ? std::string_view("null") : f.data_json);
+    r.tokens_generated = f.tokens_generated;
+    r.prompt_tokens = f.prompt_tokens;
+    r.completion_tokens = req->completion_tokens;
+    r.total_tokens = req->total_tokens;
+    r.finish_reason = req->finish_reason;
+    r.streamed = req->streamed;
+    r.has_cost = f.has_cost;
+    r.cost_usd = f.cost_usd;
+    r.has_time = f.has_time;
+    r.time_ms = f.time_ms;
+    finish(req, REALM_OUTCOME_COMPLETE, &r, nullptr, false);
+}
+
+void RequestRouter::mark_dirty(realm_request_t *req) {
+    if (!req->dirty) {
+        req->dirty = true;
+        req->retain();  // dirty_ holds a reference until the flush
+        dirty_.push_back(req);
+    }
+    if (!flush_scheduled_) {
+        flush_scheduled_ = true;
+        loop_.after_pass([this, alive = alive_] {
+            if (*alive) flush_dirty();
+        });
+    }
+}
+
+void RequestRouter::flush_dirty() {
+    flush_scheduled_ = false;
+    std::vector<realm_request_t *> batch;
+    batch.swap(dirty_);
+    for (auto *req : batch) {
+        req->dirty = false;
+        if (req->state != realm_request::State::Done) publish_tokens(req);
+        req->release();
+    }
+}
+
+void RequestRouter::publish_tokens(realm_request_t *req) {
+    size_t n = req->pending.size();
+    if (n == 0) return;
+    auto &views = req->scratch;
+    views.resize(n);
+    const char *base = req->text.data();
+    for (size_t i = 0; i < n; ++i) {
+        const auto &t = req->pending[i];
+        views[i] = realm_token_t{base + t.offset, t.len, t.index, t.logprob, t.flags};
+    }
+    req->pending.clear();
+    const realm_handler_t &h = req->handler;
+    if (h.queue)
+        h.queue->push_tokens(h.user, req, views.data(), n);
+    else if (h.on_tokens)
+        h.on_tokens(h.user, req, views.data(), n);
+}
+
+void RequestRouter::fail(realm_request_t *req, const Error &err, bool tell_server) {
+    finish(req, outcome_for(err), nullptr, &err, tell_server);
+}
+
+void RequestRouter::finish(realm_request_t *req, realm_outcome_t outcome, const realm_result *result,
+                           const Error *err, bool tell_server) {
+    using State = realm_request::State;
+    if (req->state == State::Done) return;
+    State prev = req->state;
+    req->state = State::Done;
+    if (prev == State::Created || prev == State::Queued) queued_.fetch_sub(1, std::memory_order_relaxed);
+    if (prev == State::Queued) {
+        auto it = std::find(pending_.begin(), pending_.end(), req);
+        if (it != pending_.end()) pending_.erase(it);
+    }
+    Error cancelled;
+    if (outcome == REALM_OUTCOME_CANCELLED && !err) {
+        cancelled = make_error(REALM_ERR_CANCELLED, "cancelled by the server");
+        err = &cancelled;
+    }
+    if (prev == State::Sent) {
+        inflight_.erase(std::string_view(req->id));
+        if (tell_server) host_.abandon(req);
+        host_.on_request_done(req);
+    }
+    req->total_timer.reset();
+    req->idle_timer.reset();
+    if (outcome != REALM_OUTCOME_COMPLETE) publish_tokens(req);
+
+    // Published before delivery: whoever the terminal event wakes must
+    // already see the request as done.
+    req->done.store(true, std::memory_order_release);
+    loop_.expect_work_soon();
+    const realm_handler_t &h = req->handler;
+    if (h.queue)
+        h.queue->push_done(h.user, req, outcome, result, err);
+    else if (h.on_done)
+        h.on_done(h.user, req, outcome, result, err);
+    req->release();  // the router's reference
+}
+
+std::vector<realm_request_t *> RequestRouter::sent_on(const void *link) const {
+    std::vector<realm_request_t *> out;
+    out.reserve(link ? 1 : inflight_.size());
+    for (auto &kv : inflight_)
+        if (!link || kv.second->link == link) out.push_back(kv.second);
+    std::sort(out.begin(), out.end(), [](auto *a, auto *b) { return a->seq < b->seq; });
+    return out;
+}
+
+void RequestRouter::fail_sent(const void *link, const Error &err) {
+    for (auto *req : sent_on(link)) finish(req, outcome_for(err), nullptr, &err, false);
+}
+
+void RequestRouter::fail_pending(const Error &err) {
+    std::deque<realm_request_t *> waiting;
+    waiting.swap(pending_);
+    for (auto *req : waiting) finish(req, outcome_for(err), nullptr, &err, false);
+}
+
+}  // namespace realm::core

@@ -1,0 +1,278 @@
+// RequestRouter on its own: a fake host stands for the connections, the test
+// feeds decoded frames. No sockets.
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "core/router.h"
+#include "core_fakes.h"
+
+namespace {
+
+using realm::core::RequestRouter;
+using realm::core::RouterConfig;
+using realm::protocol::FrameKind;
+using realm::protocol::InboundFrame;
+using realm::protocol::RequestKind;
+using realm::protocol::RequestSpec;
+using realm::test::on_loop;
+using realm::test::Recorded;
+
+struct FakeHost : RequestRouter::Host {
+    RequestRouter *router = nullptr;
+    bool accepting = true;
+    int link_a = 0, link_b = 0;
+    void *link = &link_a;  // the connection requests go out on
+    std::vector<std::string> sent, abandoned, done;
+    bool try_send(realm_request_t *req) override {
+        if (!accepting) return false;
+        sent.push_back(req->id);
+        router->mark_sent(req, link, true);
+        return true;
+    }
+    void abandon(realm_request_t *req) override { abandoned.push_back(req->id); }
+    void on_request_done(realm_request_t *req) override { done.push_back(req->id); }
+};
+
+struct RouterFixture : ::testing::Test {
+    FakeHost host;
+    std::unique_ptr<RequestRouter> router;
+
+    void make(RouterConfig cfg = {}) {
+        on_loop([&] {
+            router = std::make_unique<RequestRouter>(realm::test::loop(), host, cfg);
+            host.router = router.get();
+        });
+    }
+    void TearDown() override {
+        on_loop([&] { router.reset(); });
+    }
+    void accept(Recorded &r, bool can_wait = true) {
+        on_loop([&] {
+            router->queued().fetch_add(1);
+            router->enqueue(r.hand_over(), can_wait);
+        });
+    }
+    // Delivers frames in one loop turn (one batch of tokens).
+    void deliver(Recorded &r, const std::vector<InboundFrame> &frames) {
+        on_loop([&] {
+            for (const auto &f : frames) router->deliver(r.req, f);
+        });
+    }
+};
+
+InboundFrame token(std::string_view text, std::string_view finish = {}) {
+    InboundFrame f;
+    f.kind = FrameKind::Token;
+    f.text = text;
+    f.has_text = true;
+    f.finish_reason = finish;
+    return f;
+}
+
+InboundFrame end_of_stream(std::string_view finish = {}) {
+    InboundFrame f;
+    f.kind = FrameKind::Complete;
+    f.text_is_delta = true;
+    f.finish_reason = finish;
+    return f;
+}
+
+RequestSpec streaming_chat() {
+    RequestSpec s;
+    s.kind = RequestKind::Chat;
+    s.messages = {{"user", "hi"}};
+    s.sampling.stream = true;
+    return s;
+}
+
+TEST_F(RouterFixture, TokensOfOnePassAreOneBatchAndTheEndIsDeliveredOnce) {
+    make();
+    Recorded r(streaming_chat());
+    accept(r);
+    ASSERT_EQ(host.sent, std::vector<std::string>{"r1"});
+    deliver(r, {token("a"), token("b"), token("c")});
+    ASSERT_TRUE(realm::test::eventually([&] { return r.batches == 1; }));
+    InboundFrame usage;
+    usage.kind = FrameKind::Token;
+    usage.prompt_tokens = 1;
+    usage.completion_tokens = 3;
+    usage.total_tokens = 4;
+    deliver(r, {token("", "stop"), usage, end_of_stream(), end_of_stream()});
+    ASSERT_TRUE(r.done());
+    EXPECT_EQ(r.terminals, 1);
+    EXPECT_EQ(r.outcome, REALM_OUTCOME_COMPLETE);
+    EXPECT_EQ(r.text, "abc");
+    EXPECT_EQ(r.joined(), "abc");
+    EXPECT_EQ(r.finish_reason, "stop");
+    EXPECT_EQ(r.total_tokens, 4);
+    EXPECT_EQ(host.done, std::vector<std::string>{"r1"});
+    EXPECT_TRUE(host.abandoned.empty());
+}
+
+TEST_F(RouterFixture, AStreamWithoutAFinishReasonIsTruncated) {
+    RouterConfig cfg;
+    cfg.needs_finish_reason = true;
+    make(cfg);
+    Recorded r(streaming_chat());
+    accept(r);
+    deliver(r, {token("par"), end_of_stream()});
+    ASSERT_TRUE(r.done());
+    EXPECT_EQ(r.outcome, REALM_OUTCOME_ERROR);
+    EXPECT_EQ(r.status, REALM_ERR_PROTOCOL);
+    EXPECT_NE(r.message.find("truncated"), std::string::npos) << r.message;
+    EXPECT_EQ(r.joined(), "par");  // what came is still delivered
+}
+
+TEST_F(RouterFixture, AbortFromTheServerIsCancelled) {
+    make();
+    Recorded r(streaming_chat());
+    accept(r);
+    deliver(r, {end_of_stream("abort")});
+    ASSERT_TRUE(r.done());
+    EXPECT_EQ(r.outcome, REALM_OUTCOME_CANCELLED);
+    EXPECT_EQ(r.status, REALM_ERR_CANCELLED);
+}
+
+TEST_F(RouterFixture, NonStreamingAnswerIsTheResultNotATokens) {
+    make();
+    RequestSpec s;
+    s.prompt = "p";
+    Recorded r(s);
+    accept(r);
+    InboundFrame whole = end_of_stream("length");
+    whole.text = "whole answer";
+    whole.has_text = true;
+    deliver(r, {whole});
+    ASSERT_TRUE(r.done());
+    EXPECT_EQ(r.text, "whole answer");
+    EXPECT_TRUE(r.tokens.empty());
+    EXPECT_EQ(r.finish_reason, "length");
+}
+
+TEST_F(RouterFixture, Utf8SplitAcrossPiecesIsJoinedAndBadUtf8Fails) {
+    RouterConfig cfg;
+    cfg.check_token_utf8 = true;
+    make(cfg);
+    Recorded r(streaming_chat(), "r1");
+    accept(r);
+    deliver(r, {token("caf\xc3"), token("\xa9!"), token("\xf0\x9f"), token("\x98\x80"), end_of_stream("stop")});
+    ASSERT_TRUE(r.done());
+    EXPECT_EQ(r.outcome, REALM_OUTCOME_COMPLETE);
+    EXPECT_EQ(r.text, "caf\xc3\xa9!\xf0\x9f\x98\x80");
+    for (const auto &t : r.tokens) EXPECT_FALSE(t.empty());
+
+    Recorded bad(streaming_chat(), "r2");
+    accept(bad);
+    deliver(bad, {token("ok \xc3"), token("x")});  // a lead byte followed by ASCII
+    ASSERT_TRUE(bad.done());
+    EXPECT_EQ(bad.status, REALM_ERR_PROTOCOL);
+    EXPECT_EQ(host.abandoned, std::vector<std::string>{"r2"});
+
+    Recorded cut(streaming_chat(), "r3");
+    accept(cut);
+    deliver(cut, {token("end \xe2\x82"), end_of_stream("stop")});
+    ASSERT_TRUE(cut.done());
+    EXPECT_EQ(cut.status, REALM_ERR_PROTOCOL);
+    EXPECT_NE(cut.message.find("UTF-8"), std::string::npos);
+
+    Recorded overlong(streaming_chat(), "r4");
+    accept(overlong);
+    deliver(overlong, {token("\xc0\xaf")});
+    ASSERT_TRUE(overlong.done());
+    EXPECT_EQ(overlong.status, REALM_ERR_PROTOCOL);
+}
+
+TEST_F(RouterFixture, QueuedRequestsGoOutInOrderWhenTheHostTakesThem) {
+    make();
+    host.accepting = false;
+    Recorded a(streaming_chat(), "a"), b(streaming_chat(), "b"), c(streaming_chat(), "c");
+    accept(a);
+    accept(b);
+    accept(c, false);  // cannot wait: refused at once
+    ASSERT_TRUE(c.done());
+    EXPECT_EQ(c.status, REALM_ERR_NOT_CONNECTED);
+    EXPECT_TRUE(host.sent.empty());
+    on_loop([&] {
+        EXPECT_TRUE(router->has_pending());
+        host.accepting = true;
+        router->flush_pending();
+    });
+    EXPECT_EQ(host.sent, (std::vector<std::string>{"a", "b"}));
+    on_loop([&] { EXPECT_EQ(router->queued().load(), 0u); });
+}
+
+TEST_F(RouterFixture, TimeoutEndsTheRequestAndAbandonsIt) {
+    make();
+    Recorded r(streaming_chat(), "r1", 30);
+    accept(r);
+    ASSERT_TRUE(realm::test::eventually([&] { return r.done(); }));
+    EXPECT_EQ(r.status, REALM_ERR_TIMEOUT);
+    EXPECT_EQ(host.abandoned, std::vector<std::string>{"r1"});
+    // Frames that still arrive change nothing.
+    deliver(r, {token("late"), end_of_stream("stop")});
+    EXPECT_EQ(r.terminals, 1);
+}
+
+TEST_F(RouterFixture, IdleTimeoutCountsSilence) {
+    make();
+    Recorded r(streaming_chat(), "r1");
+    r.req->idle_timeout_ms = 40;
+    accept(r);
+    deliver(r, {token("a")});
+    ASSERT_TRUE(realm::test::eventually([&] { return r.done(); }));
+    EXPECT_EQ(r.status, REALM_ERR_IDLE_TIMEOUT);
+    EXPECT_EQ(r.joined(), "a");
+}
+
+TEST_F(RouterFixture, FailingALinkEndsOnlyItsRequests) {
+    make();
+    Recorded a(streaming_chat(), "a"), b(streaming_chat(), "b");
+    accept(a);
+    host.link = &host.link_b;  // b goes out on another connection
+    accept(b);
+    on_loop([&] {
+        EXPECT_EQ(router->sent_on(&host.link_a).size(), 1u);
+        router->fail_sent(&host.link_a, realm::core::make_error(REALM_ERR_CONNECTION_LOST, "gone"));
+    });
+    ASSERT_TRUE(a.done());
+    EXPECT_EQ(a.status, REALM_ERR_CONNECTION_LOST);
+    EXPECT_FALSE(b.done());
+    on_loop([&] {
+        EXPECT_EQ(router->find("b"), b.req);
+        router->fail_sent(nullptr, realm::core::make_error(REALM_ERR_CANCELLED, "bye"));
+    });
+    ASSERT_TRUE(b.done());
+    EXPECT_EQ(b.outcome, REALM_OUTCOME_CANCELLED);
+}
+
+TEST_F(RouterFixture, LateFramesOfEndedRequestsAreDropped) {
+    make();
+    on_loop([&] {
+        router->add_zombie("z");
+        EXPECT_TRUE(router->drop_late_frame("z", false));
+        EXPECT_TRUE(router->drop_late_frame("z", true));   // its last frame
+        EXPECT_FALSE(router->drop_late_frame("z", false));  // forgotten
+        EXPECT_FALSE(router->drop_late_frame("never", false));
+    });
+}
+
+TEST_F(RouterFixture, ServerErrorKeepsItsCodeAndRetryAfter) {
+    make();
+    Recorded r(streaming_chat());
+    accept(r);
+    InboundFrame e;
+    e.kind = FrameKind::Error;
+    e.status = REALM_ERR_RATE_LIMITED;
+    e.code = "rate_limit_exceeded";
+    e.message = "slow down";
+    e.retry_after_ms = 1500;
+    deliver(r, {e});
+    ASSERT_TRUE(r.done());
+    EXPECT_EQ(r.status, REALM_ERR_RATE_LIMITED);
+    EXPECT_EQ(r.code, "rate_limit_exceeded");
+    EXPECT_EQ(r.retry_after_ms, 1500);
+    EXPECT_TRUE(host.abandoned.empty());  // the server ended it itself
+}
+
+}  // namespace
