@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "options.h"
-#include "protocol/server_json_value.h"
+#include "serde/server_json_value.h"
 
 namespace realm::server {
 

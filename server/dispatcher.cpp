@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "protocol/realm_wire.h"
-#include "protocol/server_frames.h"
-#include "protocol/server_params.h"
+#include "serde/server_frames.h"
+#include "serde/server_params.h"
 
 namespace realm::server {
 namespace {

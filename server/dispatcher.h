@@ -9,7 +9,7 @@
 #include <string>
 
 #include "job.h"
-#include "protocol/server_serde.h"
+#include "serde/server_serde.h"
 #include "server_state.h"
 
 namespace realm::server {

@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "protocol/server_params.h"
+#include "serde/server_params.h"
 
 namespace realm::server {
 namespace {

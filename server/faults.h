@@ -10,7 +10,7 @@
 
 #include <libwebsockets.h>
 
-#include "protocol/server_json_value.h"
+#include "serde/server_json_value.h"
 
 namespace realm::server {
 

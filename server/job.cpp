@@ -1,11 +1,11 @@
 #include "job.h"
 
 #include "protocol/realm_wire.h"
-#include "protocol/server_frames.h"
+#include "serde/server_frames.h"
 
 namespace realm::server {
 
-Job::Job(JobSpec spec, uint64_t now_ns) : spec_(std::move(spec)), due_ns_(now_ns) {
+Job::Job(JobSpec spec, uint64_t now_ns) : spec_(std::move(spec)), pacer_(spec_.delay_ns, now_ns) {
     id_json_ = frames::json_string(spec_.id);
     for (const auto &w : spec_.words) words_json_.push_back(frames::json_string(w));
     if (words_json_.empty()) words_json_.push_back("\"\"");
@@ -17,25 +17,11 @@ StepResult Job::step(FrameBatch &out, uint64_t now_ns) {
         if (fire_fault(spec_.faults[next_fault_++], out, now_ns, &r)) return r;
     }
     if (emitted_ < spec_.tokens) {
-        if (spec_.delay_ns && due_ns_ > now_ns + TimerQueue::kSlackNs) {
-            wake_at_ = due_ns_;
-            return StepResult::Wait;
-        }
+        if (!pacer_.ready(now_ns, &wake_at_)) return StepResult::Wait;
         write_token(out);
         ++emitted_;
-        if (spec_.delay_ns) {
-            // Fixed schedule (no drift), but never more than one period of
-            // catch-up burst after a hiccup.
-            due_ns_ += spec_.delay_ns;
-            if (due_ns_ + spec_.delay_ns < now_ns) due_ns_ = now_ns + spec_.delay_ns;
-        }
-        if (emitted_ < spec_.tokens) {
-            if (spec_.delay_ns && due_ns_ > now_ns + TimerQueue::kSlackNs) {
-                wake_at_ = due_ns_;
-                return StepResult::Wait;
-            }
-            return StepResult::Again;
-        }
+        pacer_.advance(now_ns);
+        if (emitted_ < spec_.tokens) return pacer_.ready(now_ns, &wake_at_) ? StepResult::Again : StepResult::Wait;
         // A fault placed right after the last token goes before the terminal.
         if (next_fault_ < spec_.faults.size() && spec_.faults[next_fault_].after == emitted_)
             return StepResult::Again;
@@ -57,8 +43,8 @@ bool Job::fire_fault(const Fault &f, FrameBatch &out, uint64_t now_ns, StepResul
             *result = StepResult::Close;
             return true;
         case FaultType::Stall:
-            due_ns_ = now_ns + f.ms * 1000000ULL;
-            wake_at_ = due_ns_;
+            wake_at_ = now_ns + f.ms * 1000000ULL;
+            pacer_.hold_until(wake_at_);
             *result = StepResult::Wait;
             return true;
         case FaultType::Malformed:

@@ -10,6 +10,7 @@
 
 #include "faults.h"
 #include "frame_batch.h"
+#include "pacer.h"
 #include "timer_queue.h"
 
 namespace realm::server {
@@ -70,7 +71,7 @@ private:
     std::vector<std::string> words_json_;
     uint64_t emitted_ = 0;
     size_t next_fault_ = 0;
-    uint64_t due_ns_ = 0;      // when the next token may go out
+    Pacer pacer_;
     uint64_t wake_at_ = 0;
     uint64_t oversize_next_ = 0;
     uint64_t fragment_next_ = 0;  // fragment size for the next token frame (0 = whole)

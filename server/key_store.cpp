@@ -6,7 +6,7 @@
 #include <memory>
 #include <sstream>
 
-#include "protocol/server_serde.h"
+#include "serde/server_serde.h"
 
 namespace realm::server {
 
@@ -43,6 +43,12 @@ bool KeyStore::load_file(const std::string &path, std::string *error) {
 const ApiKey *KeyStore::find(const std::string &key) const {
     auto it = keys_.find(key);
     return it == keys_.end() ? nullptr : &it->second;
+}
+
+std::optional<std::string> tenant_of_key(const KeyStore &store, const std::string &key) {
+    const ApiKey *k = store.find(key);
+    if (!k || !k->enabled) return std::nullopt;
+    return k->tenant_id;
 }
 
 AuthOutcome check_auth_frame(const KeyStore &store, const std::string &text, bool refuse_all) {

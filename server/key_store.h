@@ -3,6 +3,7 @@
 // (upstream ignores it too).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -23,6 +24,10 @@ public:
 private:
     std::unordered_map<std::string, ApiKey> keys_;
 };
+
+// The tenant of `key` when it exists and is enabled (the OpenAI dialects
+// take keys from headers, query strings and auth frames alike).
+std::optional<std::string> tenant_of_key(const KeyStore &store, const std::string &key);
 
 // Outcome of the first frame of an authenticating connection.
 struct AuthOutcome {

@@ -8,6 +8,12 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "http_output.h"
+#include "http_request.h"
+#include "openai_json.h"
+#include "openai_ws_session.h"
+#include "session.h"
+
 namespace realm::server {
 namespace {
 
@@ -53,7 +59,7 @@ LwsServer::LwsServer(const ServerOptions &options) : state_(options) {
     // protocols_[0] serves every upgrade without a subprotocol.
     protocols_[0].name = kWsProtocol;
     protocols_[0].callback = &LwsServer::ws_callback;
-    protocols_[0].per_session_data_size = sizeof(Session *);
+    protocols_[0].per_session_data_size = sizeof(WsPeer *);
     protocols_[0].rx_buffer_size = kRxBufferSize;
     protocols_[0].tx_packet_size = kTxPacketSize;
     protocols_[1].name = kInternalProtocol;
@@ -138,40 +144,31 @@ int LwsServer::run() {
         if (lws_service(ctx_, 0) < 0) break;
     }
     for (auto &entry : sessions_) entry.second->begin_shutdown();
+    for (auto &entry : exchanges_) entry.second->begin_shutdown();
     // Wake the loop at the deadline even if no client answers.
     bool expired = false;
     TimerHandle grace(&state_.timers,
                       state_.timers.schedule_at(monotonic_ns() + kShutdownGraceNs, [&expired] { expired = true; }));
-    while (!sessions_.empty() && !expired) {
+    while ((!sessions_.empty() || !exchanges_.empty()) && !expired) {
         if (lws_service(ctx_, 0) < 0) break;
     }
     grace.reset();
     lws_context_destroy(ctx_);  // closes whatever is left (CLOSED callbacks)
     ctx_ = nullptr;
     sessions_.clear();
+    exchanges_.clear();
     return 0;
 }
 
-int LwsServer::reject_upgrade(lws *wsi, int status) {
+int LwsServer::reject_upgrade(lws *wsi, int status, const std::string &extra_headers, const std::string &body) {
     // Written by hand: lws's header helpers answer this request as HTTP/1.0,
     // which WebSocket clients reject as a malformed response.
-    const char *reason = "Error";
-    switch (status) {
-        case 400: reason = "Bad Request"; break;
-        case 401: reason = "Unauthorized"; break;
-        case 403: reason = "Forbidden"; break;
-        case 404: reason = "Not Found"; break;
-        case 429: reason = "Too Many Requests"; break;
-        case 500: reason = "Internal Server Error"; break;
-        case 502: reason = "Bad Gateway"; break;
-        case 503: reason = "Service Unavailable"; break;
-        default: break;
-    }
-    unsigned char buf[LWS_PRE + 256];
-    int n = std::snprintf(reinterpret_cast<char *>(buf + LWS_PRE), sizeof buf - LWS_PRE,
-                          "HTTP/1.1 %d %s\r\nRetry-After: 1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-                          status, reason);
-    if (n > 0) lws_write(wsi, buf + LWS_PRE, static_cast<size_t>(n), LWS_WRITE_HTTP_HEADERS);
+    std::string response =
+        http_head(status, body.empty() ? "" : "application/json", body.size(), extra_headers + "Connection: close\r\n") +
+        body;
+    std::string buf(LWS_PRE, '\0');
+    buf += response;
+    lws_write(wsi, reinterpret_cast<unsigned char *>(&buf[LWS_PRE]), response.size(), LWS_WRITE_HTTP_HEADERS);
     return 1;  // refuse the upgrade
 }
 
@@ -181,27 +178,77 @@ int LwsServer::ws_callback(lws *wsi, enum lws_callback_reasons reason, void *use
     return self->on_ws_event(wsi, reason, user, in, len);
 }
 
+int LwsServer::confirm_upgrade(lws *wsi) {
+    if (state_.options.enable_faults) {
+        ConnectionFaults f = connection_faults_from_query(wsi);
+        if (f.reject_upgrade) return reject_upgrade(wsi, f.reject_status, "Retry-After: 1\r\n", "");
+    }
+    // openai-ws.md section 2: a key presented on the upgrade (header or
+    // query) must be good; none at all leaves it to an auth frame.
+    if (state_.options.auth && openai_dialect_of(request_path(wsi)) &&
+        request_credentials(wsi, state_.keys, true).state == Credentials::State::Invalid)
+        return reject_upgrade(wsi, 401, "WWW-Authenticate: Bearer\r\n", error_envelope(invalid_api_key_error()));
+    return 0;
+}
+
+int LwsServer::establish(lws *wsi, WsPeer **slot) {
+    // An HTTP keep-alive connection may upgrade after a plain request.
+    exchanges_.erase(wsi);
+    std::unique_ptr<WsPeer> peer;
+    if (std::optional<OpenAiDialect> dialect = openai_dialect_of(request_path(wsi))) {
+        std::optional<std::string> tenant;
+        bool auth_pending = false;
+        if (state_.options.auth) {
+            Credentials c = request_credentials(wsi, state_.keys, true);
+            if (c.state == Credentials::State::Valid) tenant = c.tenant;
+            auth_pending = c.state != Credentials::State::Valid;
+        }
+        peer = std::make_unique<OpenAiWsSession>(state_, wsi, *dialect, std::move(tenant), auth_pending);
+    } else {
+        ConnectionFaults faults;
+        if (state_.options.enable_faults) faults = connection_faults_from_query(wsi);
+        peer = std::make_unique<Session>(state_, wsi, faults);
+    }
+    WsPeer *raw = peer.get();
+    *slot = raw;
+    sessions_[wsi] = std::move(peer);
+    if (stop_) raw->begin_shutdown();
+    return raw->on_established();
+}
+
+int LwsServer::on_http_event(lws *wsi, enum lws_callback_reasons reason, void *in, size_t len) {
+    if (reason == LWS_CALLBACK_HTTP) {
+        auto &ex = exchanges_[wsi];
+        if (!ex) ex = std::make_unique<HttpExchange>(state_, wsi);
+        if (stop_) return -1;
+        return ex->on_request();
+    }
+    auto it = exchanges_.find(wsi);
+    if (it == exchanges_.end()) return 0;
+    switch (reason) {
+        case LWS_CALLBACK_HTTP_BODY:
+            return it->second->on_body(in, len);
+        case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+            return it->second->on_body_complete();
+        case LWS_CALLBACK_HTTP_WRITEABLE:
+            return it->second->on_writable();
+        case LWS_CALLBACK_CLOSED_HTTP:
+            exchanges_.erase(it);
+            return 0;
+        default:
+            return 0;
+    }
+}
+
 int LwsServer::on_ws_event(lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len) {
-    auto **slot = static_cast<Session **>(user);
-    Session *session = slot ? *slot : nullptr;
+    auto **slot = static_cast<WsPeer **>(user);
+    WsPeer *session = slot ? *slot : nullptr;
     switch (reason) {
         case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
-            if (state_.options.enable_faults) {
-                ConnectionFaults f = connection_faults_from_query(wsi);
-                if (f.reject_upgrade) return reject_upgrade(wsi, f.reject_status);
-            }
-            return 0;
-        case LWS_CALLBACK_ESTABLISHED: {
+            return confirm_upgrade(wsi);
+        case LWS_CALLBACK_ESTABLISHED:
             if (!slot) return -1;
-            ConnectionFaults faults;
-            if (state_.options.enable_faults) faults = connection_faults_from_query(wsi);
-            auto s = std::make_unique<Session>(state_, wsi, faults);
-            *slot = s.get();
-            Session *raw = s.get();
-            sessions_[wsi] = std::move(s);
-            if (stop_) raw->begin_shutdown();
-            return raw->on_established();
-        }
+            return establish(wsi, slot);
         case LWS_CALLBACK_RECEIVE:
             return session ? session->on_receive(in, len) : 0;
         case LWS_CALLBACK_SERVER_WRITEABLE:
@@ -212,6 +259,12 @@ int LwsServer::on_ws_event(lws *wsi, enum lws_callback_reasons reason, void *use
             if (slot) *slot = nullptr;
             sessions_.erase(wsi);
             return 0;
+        case LWS_CALLBACK_HTTP:
+        case LWS_CALLBACK_HTTP_BODY:
+        case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        case LWS_CALLBACK_HTTP_WRITEABLE:
+        case LWS_CALLBACK_CLOSED_HTTP:
+            return on_http_event(wsi, reason, in, len);
         default:
             return lws_callback_http_dummy(wsi, reason, user, in, len);
     }

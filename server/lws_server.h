@@ -1,7 +1,8 @@
 // The libwebsockets side of realm-server: context and vhost, the protocol
-// callback that routes connection events to Sessions, the upgrade-time
-// faults, signal handling and the service loop. Everything runs on the one
-// thread that calls run().
+// callback that routes connection events (a WebSocket upgrade on an OpenAI
+// path to an OpenAiWsSession, any other upgrade to a Realm Session, plain
+// HTTP to an HttpExchange), upgrade-time auth and faults, signal handling
+// and the service loop. Everything runs on the one thread that calls run().
 #pragma once
 
 #include <memory>
@@ -11,8 +12,9 @@
 #include <libwebsockets.h>
 
 #include "fd_watcher.h"
+#include "openai_http.h"
 #include "server_state.h"
-#include "session.h"
+#include "ws_peer.h"
 
 namespace realm::server {
 
@@ -45,7 +47,11 @@ private:
 
     static int ws_callback(lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
     int on_ws_event(lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
-    static int reject_upgrade(lws *wsi, int status);
+    int on_http_event(lws *wsi, enum lws_callback_reasons reason, void *in, size_t len);
+    int confirm_upgrade(lws *wsi);
+    int establish(lws *wsi, WsPeer **slot);
+    // Answers the upgrade request with an HTTP error instead (returns 1).
+    static int reject_upgrade(lws *wsi, int status, const std::string &extra_headers, const std::string &body);
 
     ServerState state_;
     lws_protocols protocols_[3];
@@ -56,7 +62,8 @@ private:
     int signal_fd_ = -1;
     bool stop_ = false;
     SignalWatch signals_{*this};
-    std::unordered_map<lws *, std::unique_ptr<Session>> sessions_;
+    std::unordered_map<lws *, std::unique_ptr<WsPeer>> sessions_;
+    std::unordered_map<lws *, std::unique_ptr<HttpExchange>> exchanges_;
 };
 
 }  // namespace realm::server

@@ -20,11 +20,18 @@ const char *usage_text() {
            "  --token-delay-ms N       per-token pause of streams [0 extended, 50 compat]\n"
            "  --max-tokens N           server-side cap on streamed tokens per request [1000000]\n"
            "  --tls-cert FILE --tls-key FILE   serve wss://\n"
-           "  --enable-faults          honour fault requests\n"
-           "  --max-message-size N     inbound message cap in bytes [16777216]\n"
+           "  --enable-faults          honour fault requests (Realm param / OpenAI body member \"fault\")\n"
+           "  --max-message-size N     inbound message / HTTP body cap in bytes [16777216 Realm, 1048576 OpenAI]\n"
+           "  --models A[,B...]        OpenAI endpoints accept only these model names (else model_not_found)\n"
+           "                           and list them in GET /v1/models [any name accepted, lists realm-sim]\n"
            "  --pipeline NAME:M1[,M2]  register a linear pipeline (one step per model)\n"
            "  -v, --verbose            libwebsockets notices on stderr\n"
-           "  -h, --help\n";
+           "  -h, --help\n"
+           "The OpenAI dialects share the port (same keys, limits, delays and faults):\n"
+           "  WebSocket /v1/chat/completions, /v1/completions    openai-ws\n"
+           "  POST /v1/chat/completions, /v1/completions         JSON, or SSE with stream:true\n"
+           "  GET /v1/models, GET /health                        model list, {\"status\":\"ok\"}\n"
+           "Any other WebSocket path is the Realm protocol.\n";
 }
 
 namespace {
@@ -39,20 +46,25 @@ bool parse_u64(const char *s, uint64_t max, uint64_t *out) {
     return true;
 }
 
+// "A,B,C" -> {A, B, C}; empty items are an error.
+bool parse_list(const std::string &text, std::vector<std::string> *out) {
+    out->clear();
+    size_t start = 0;
+    while (start <= text.size()) {
+        size_t comma = text.find(',', start);
+        if (comma == std::string::npos) comma = text.size();
+        if (comma == start) return false;
+        out->push_back(text.substr(start, comma - start));
+        start = comma + 1;
+    }
+    return !out->empty();
+}
+
 bool parse_pipeline(const std::string &spec, PipelineOption *out) {
     size_t colon = spec.find(':');
     if (colon == std::string::npos || colon == 0 || colon + 1 >= spec.size()) return false;
     out->name = spec.substr(0, colon);
-    out->models.clear();
-    size_t start = colon + 1;
-    while (start <= spec.size()) {
-        size_t comma = spec.find(',', start);
-        if (comma == std::string::npos) comma = spec.size();
-        if (comma == start) return false;
-        out->models.push_back(spec.substr(start, comma - start));
-        start = comma + 1;
-    }
-    return !out->models.empty();
+    return parse_list(spec.substr(colon + 1), &out->models);
 }
 
 }  // namespace
@@ -144,6 +156,13 @@ ParseResult parse_options(int argc, char **argv, ServerOptions *o, std::string *
             o->enable_faults = true;
         } else if (a == "--max-message-size") {
             if (!number(UINT64_MAX, &o->max_message_size)) return ParseResult::Error;
+            o->max_message_size_set = true;
+        } else if (a == "--models") {
+            if (!value(&v)) return ParseResult::Error;
+            if (!parse_list(v, &o->models)) {
+                *error = std::string("--models: expected NAME[,NAME...], got '") + v + "'";
+                return ParseResult::Error;
+            }
         } else if (a == "--pipeline") {
             if (!value(&v)) return ParseResult::Error;
             PipelineOption p;

@@ -35,7 +35,9 @@ struct ServerOptions {
     std::string tls_cert;
     std::string tls_key;
     bool enable_faults = false;
+    bool max_message_size_set = false;
     uint64_t max_message_size = 16777216;
+    std::vector<std::string> models;  // --models: the only accepted OpenAI model names (empty = any)
     std::vector<PipelineOption> pipelines;
     bool verbose = false;
 
@@ -47,6 +49,9 @@ struct ServerOptions {
         if (token_delay_set) return token_delay_ms;
         return extended() ? 0 : 50;
     }
+    // Inbound message / request body cap of the OpenAI dialects: 1 MiB
+    // (openai-ws.md section 7) unless --max-message-size is given.
+    uint64_t openai_max_message_size() const { return max_message_size_set ? max_message_size : 1048576; }
 };
 
 enum class ParseResult { Ok, Help, Error };

@@ -2,8 +2,8 @@
 
 #include "dispatcher.h"
 #include "protocol/realm_wire.h"
-#include "protocol/server_frames.h"
-#include "protocol/server_serde.h"
+#include "serde/server_frames.h"
+#include "serde/server_serde.h"
 
 namespace realm::server {
 namespace {
@@ -143,30 +143,21 @@ void Session::fail_auth(const std::string &error) {
 }
 
 int Session::on_receive(const void *in, size_t len) {
-    if (lws_is_first_fragment(wsi_)) {
-        rx_.clear();
-        rx_binary_ = lws_frame_is_binary(wsi_) != 0;
+    switch (rx_.add(wsi_, in, len, state_.options.max_message_size)) {
+        case WsMessage::Result::Partial:
+            return 0;
+        case WsMessage::Result::TooBig:
+            return close_with(wsi_, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "message too big");
+        case WsMessage::Result::Complete:
+            break;
     }
-    if (rx_.size() + len > state_.options.max_message_size) {
-        static const char reason[] = "message too big";
-        lws_close_reason(wsi_, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
-                         reinterpret_cast<unsigned char *>(const_cast<char *>(reason)), sizeof reason - 1);
-        return -1;
-    }
-    rx_.append(static_cast<const char *>(in), len);
-    if (!lws_is_final_fragment(wsi_) || lws_remaining_packet_payload(wsi_)) return 0;
-    std::string msg;
-    msg.swap(rx_);
-    if (!rx_binary_ && !wire::is_valid_utf8(msg)) {
+    std::string msg = rx_.take();
+    if (!rx_.binary() && !wire::is_valid_utf8(msg)) {
         // Upstream's library drops the connection; extended mode says why.
-        if (state_.options.extended()) {
-            static const char reason[] = "invalid UTF-8";
-            lws_close_reason(wsi_, LWS_CLOSE_STATUS_INVALID_PAYLOAD,
-                             reinterpret_cast<unsigned char *>(const_cast<char *>(reason)), sizeof reason - 1);
-        }
+        if (state_.options.extended()) return close_with(wsi_, LWS_CLOSE_STATUS_INVALID_PAYLOAD, "invalid UTF-8");
         return -1;
     }
-    return handle_message(rx_binary_, std::move(msg));
+    return handle_message(rx_.binary(), std::move(msg));
 }
 
 int Session::handle_message(bool binary, std::string msg) {

@@ -23,26 +23,25 @@
 #include "job.h"
 #include "preauth_peek.h"
 #include "server_state.h"
+#include "ws_message.h"
+#include "ws_peer.h"
 
 namespace realm::server {
 
-class Session : public PreauthPeek::Listener {
+class Session : public WsPeer, public PreauthPeek::Listener {
 public:
     Session(ServerState &state, lws *wsi, const ConnectionFaults &faults);
     ~Session() override;
     Session(const Session &) = delete;
     Session &operator=(const Session &) = delete;
 
-    // lws callbacks; a negative return closes the connection.
-    int on_established();
-    int on_receive(const void *in, size_t len);
-    int on_writable();
+    int on_established() override;
+    int on_receive(const void *in, size_t len) override;
+    int on_writable() override;
+    int on_pong() override;
+    void begin_shutdown() override;
 
-    int on_pong();
     void on_preauth_verdict(PreauthPeek::Verdict v) override;
-
-    // Server shutdown: close with 1001 at the next opportunity.
-    void begin_shutdown();
 
 private:
     enum class Phase { Silent, AwaitingAuth, Ready, Closing };
@@ -83,8 +82,7 @@ private:
     Phase phase_ = Phase::Silent;
     std::optional<std::string> tenant_;  // authenticated tenant
 
-    std::string rx_;
-    bool rx_binary_ = false;
+    WsMessage rx_;
 
     std::deque<OutItem> control_;
     std::deque<uint64_t> ready_;                 // job seqs with something to write

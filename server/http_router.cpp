@@ -1,0 +1,32 @@
+#include "http_router.h"
+
+#include "protocol/realm_wire.h"
+
+namespace realm::server {
+
+HttpRoute route_http(HttpMethod method, const std::string &path) {
+    if (method == HttpMethod::Get) {
+        if (path == "/health") return HttpRoute::Health;
+        if (path == "/v1/models") return HttpRoute::Models;
+    } else if (method == HttpMethod::Post) {
+        if (path == "/v1/chat/completions") return HttpRoute::ChatCompletions;
+        if (path == "/v1/completions") return HttpRoute::Completions;
+    }
+    return HttpRoute::NotFound;
+}
+
+std::string models_json(const ServerOptions &options, uint64_t created) {
+    std::string out = R"({"object":"list","data":[)";
+    std::vector<std::string> names = options.models;
+    if (names.empty()) names.push_back(kDefaultModel);
+    for (size_t i = 0; i < names.size(); ++i) {
+        if (i) out += ',';
+        out += R"({"id":)";
+        wire::append_json_string(out, names[i]);
+        out += R"(,"object":"model","created":)" + std::to_string(created) + R"(,"owned_by":"realm-server"})";
+    }
+    out += "]}";
+    return out;
+}
+
+}  // namespace realm::server
