@@ -91,6 +91,7 @@ void ClientCore::on_link_ready(Link &link) {
 }
 
 void ClientCore::became_ready(const protocol::SessionInfo &session) {
+    reconnect_timer_.cancel();
     if (log_on(REALM_LOG_INFO)) log(REALM_LOG_INFO, "connected to " + display_url(opts_.server));
     connected_ = true;
     was_ready_ = true;
@@ -110,6 +111,12 @@ void ClientCore::on_link_failed(Link &link, const Error &err, bool retryable) {
         // An extra pooled connection could not open: the others carry on,
         // and no more are tried for a while.
         extra_links_blocked_until_us_ = transport::monotonic_us() + int64_t(opts_.backoff_base_ms) * 1000;
+        return;
+    }
+    if (connected_) {
+        // The ready links went while this one was opening.
+        connected_ = false;
+        all_links_lost(err, 1006, err.message);
         return;
     }
     attempt_failed(err, retryable);
@@ -161,8 +168,9 @@ void ClientCore::schedule_reconnect(const Error &cause) {
 
 void ClientCore::on_link_lost(Link &link, const Error &err, int close_code, const std::string &reason) {
     if (log_on(REALM_LOG_WARN)) log(REALM_LOG_WARN, "connection lost: [" + err.code + "] " + err.message);
-    bool last = std::none_of(links_.begin(), links_.end(),
-                             [&](const auto &l) { return l.get() != &link && (l->ready() || l->opening()); });
+    // The connection is lost when no other link is ready (one still opening
+    // may yet succeed: it then counts as the reconnection).
+    bool last = std::none_of(links_.begin(), links_.end(), [&](const auto &l) { return l.get() != &link && l->ready(); });
     if (last) {
         // The state changes before any callback reports the loss, so code
         // woken by those callbacks sees it.

@@ -70,6 +70,9 @@ void Outcome::on_done(void *user, realm_request_t *, realm_outcome_t o, const re
         self->prompt_tokens = realm_result_prompt_tokens(r);
         self->streamed = realm_result_streamed_tokens(r);
         self->has_cost = realm_result_cost_usd(r, &self->cost) == 1;
+        self->completion_tokens = realm_result_completion_tokens(r);
+        self->total_tokens = realm_result_total_tokens(r);
+        self->finish_reason = realm_result_finish_reason(r);
     }
     if (e) {
         self->status = realm_error_status(e);
@@ -77,6 +80,10 @@ void Outcome::on_done(void *user, realm_request_t *, realm_outcome_t o, const re
         self->message = realm_error_message(e);
         self->retry_after_ms = realm_error_retry_after_ms(e);
         self->close_code = realm_error_close_code(e);
+        self->http_status = realm_error_http_status(e);
+        self->retryable = realm_error_retryable(e) == 1;
+        self->error_type = realm_error_type(e);
+        self->error_param = realm_error_param(e);
     }
     self->cv_.notify_all();
 }
@@ -146,6 +153,35 @@ realm_status_t generate(realm_client_t *c, Outcome &o, const std::string &prompt
     co.idle_timeout_ms = idle_ms;
     realm_handler_t h = o.handler();
     return realm_generate(c, &p, &co, &h, out, nullptr);
+}
+
+realm_status_t chat(realm_client_t *c, Outcome &o, const std::string &content, int64_t max_tokens, bool stream,
+                    const char *extra_json, realm_request_t **out, uint32_t timeout_ms, uint32_t idle_ms) {
+    realm_message_t msg = {"user", content.c_str()};
+    realm_generate_params_t p = REALM_GENERATE_PARAMS_INIT;
+    p.messages = &msg;
+    p.message_count = 1;
+    p.max_tokens = max_tokens;
+    p.stream = stream ? 1 : 0;
+    p.extra_params_json = extra_json;
+    realm_call_options_t co = REALM_CALL_OPTIONS_INIT;
+    co.timeout_ms = timeout_ms;
+    co.idle_timeout_ms = idle_ms;
+    realm_handler_t h = o.handler();
+    return realm_generate(c, &p, &co, &h, out, nullptr);
+}
+
+ClientPtr openai_client(const std::string &url, const std::vector<std::pair<std::string, std::string>> &settings) {
+    auto c = make_client(url, [&](realm_options_t *o) {
+        realm_options_set_model(o, "m");
+        for (const auto &[k, v] : settings) {
+            realm_error_t *err = nullptr;
+            EXPECT_EQ(realm_options_set(o, k.c_str(), v.c_str(), &err), REALM_OK)
+                << k << ": " << (err ? realm_error_message(err) : "");
+            realm_error_destroy(err);
+        }
+    });
+    return c;
 }
 
 realm_status_t health(realm_client_t *c, Outcome &o) {

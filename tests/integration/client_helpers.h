@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace realm::test {
@@ -58,6 +59,11 @@ public:
     realm_outcome_t outcome = REALM_OUTCOME_COMPLETE;
     std::string text, json;
     int64_t tokens_generated = -1, prompt_tokens = -1, streamed = 0;
+    int64_t completion_tokens = -1, total_tokens = -1;
+    std::string finish_reason;
+    int http_status = 0;
+    bool retryable = false;
+    std::string error_type, error_param;
     bool has_cost = false;
     double cost = 0;
     realm_status_t status = REALM_OK;
@@ -101,6 +107,14 @@ realm_status_t generate(realm_client_t *c, Outcome &o, const std::string &prompt
                         const char *extra_json = nullptr, realm_request_t **out = nullptr,
                         uint32_t timeout_ms = 0, uint32_t idle_ms = 0);
 realm_status_t health(realm_client_t *c, Outcome &o);
+// A one-message chat ({"user", content}) with the given params.
+realm_status_t chat(realm_client_t *c, Outcome &o, const std::string &content, int64_t max_tokens, bool stream,
+                    const char *extra_json = nullptr, realm_request_t **out = nullptr, uint32_t timeout_ms = 0,
+                    uint32_t idle_ms = 0);
+// A client for an OpenAI dialect of `url` (model "m"), connected; `tweak`
+// sets more options through realm_options_set.
+ClientPtr openai_client(const std::string &url,
+                        const std::vector<std::pair<std::string, std::string>> &settings = {});
 
 // Polls the server's health (extended mode) until `pred` holds; false on timeout.
 bool wait_health(realm_client_t *c, const std::function<bool(const std::string &json)> &pred, int timeout_ms = 5000);

@@ -76,6 +76,10 @@ std::string ServerProcess::url(const std::string &path) const {
     return "ws://127.0.0.1:" + std::to_string(port_) + path;
 }
 
+std::string ServerProcess::http_url(const std::string &path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+}
+
 std::string ServerProcess::wss_url(const std::string &host, const std::string &path) const {
     return "wss://" + host + ":" + std::to_string(port_) + path;
 }

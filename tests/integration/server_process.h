@@ -23,6 +23,7 @@ public:
     int port() const { return port_; }
     pid_t pid() const { return pid_; }
     std::string url(const std::string &path = "") const;
+    std::string http_url(const std::string &path = "") const;
     std::string wss_url(const std::string &host, const std::string &path = "") const;
 
 private:

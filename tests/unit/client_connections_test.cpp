@@ -199,6 +199,42 @@ TEST_F(ClientFixture, OpenAiWsPoolsConnectionsWithOneRequestEach) {
     EXPECT_EQ(core->state(), REALM_STATE_CONNECTED);
 }
 
+// Every pooled socket lost: their requests fail, the client reports the loss
+// once, and a socket still opening (or the reconnect) takes the queued ones.
+TEST_F(ClientFixture, OpenAiWsPoolLosesEverySocketThenRecovers) {
+    make({{"url", "ws://h:1/v1/chat/completions"}, {"max_connections", "2"}, {"backoff_base_ms", "1"}});
+    Connect c;
+    connect_ws(c);
+    ASSERT_TRUE(eventually([&] { return c.finished(); }));
+    Recorded a(chat(), "a"), b(chat(), "b"), queued(chat(), "q");
+    submit(a);
+    submit(b);
+    ASSERT_TRUE(eventually([&] { return net->sockets.size() == 2; }));
+    on_loop([&] { socket(1).open(); });
+    submit(queued);
+    ASSERT_TRUE(eventually([&] { return socket(1).sent.size() == 1; }));
+    on_loop([&] { socket(0).drop(); });  // a fails; a new socket opens for the queued request
+    ASSERT_TRUE(a.done());
+    EXPECT_EQ(a.status, REALM_ERR_CONNECTION_LOST);
+    ASSERT_TRUE(eventually([&] { return net->sockets.size() == 3; }));
+    EXPECT_EQ(core->state(), REALM_STATE_CONNECTED);
+    on_loop([&] { socket(1).drop(); });  // b fails: no socket is ready any more
+    ASSERT_TRUE(b.done());
+    EXPECT_EQ(b.status, REALM_ERR_CONNECTION_LOST);
+    EXPECT_EQ(events.count(REALM_EVENT_DISCONNECTED), 1);
+    EXPECT_NE(core->state(), REALM_STATE_CONNECTED);
+    on_loop([&] { socket(2).open(); });  // the one still opening comes up
+    ASSERT_TRUE(eventually([&] { return core->state() == REALM_STATE_CONNECTED; }));
+    EXPECT_EQ(events.count(REALM_EVENT_CONNECTED), 2);
+    ASSERT_TRUE(eventually([&] { return socket(2).sent.size() == 1; }));  // the queued request, sent once
+    on_loop([&] {
+        for (size_t i = 0; i < 2; ++i) EXPECT_EQ(socket(i).sent.size(), 1u);  // nothing re-sent
+        socket(2).receive(R"({"choices":[{"index":0,"delta":{"content":"ok"},"finish_reason":"stop"}]})");
+    });
+    ASSERT_TRUE(queued.done());
+    EXPECT_EQ(queued.text, "ok");
+}
+
 TEST_F(ClientFixture, OpenAiWsAuthFrameAndJsonKeepalive) {
     make({{"url", "ws://h:1/v1/completions"}, {"api_key", "sk-x"}, {"auth_message", "true"},
           {"json_ping", "true"}, {"ping_interval_ms", "20"}});

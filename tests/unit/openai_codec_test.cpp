@@ -175,6 +175,14 @@ TEST(OpenAiVectors, ClientFramesEncodeJsonEqual) {
     out.clear();
     ASSERT_TRUE(mux->encode_cancel(out, "c1", "r2", session));
     EXPECT_TRUE(json_equal(out, client_frame("multiplexed_cancel", 2))) << out;
+    // The user's extra members win, also when the body follows a frame's headroom.
+    RequestSpec extra = completion;
+    extra.extra_json = R"({"max_tokens":9,"fault":{"type":"drop"}})";
+    out.assign(16, '\0');
+    dialect("openai-ws", "/v1/completions")->encode_request(out, "r9", extra, none);
+    ASSERT_EQ(out.substr(0, 16), std::string(16, '\0'));
+    EXPECT_TRUE(json_equal(out.substr(16), R"({"model":"m","prompt":"Once","max_tokens":9,"stream":true,"fault":{"type":"drop"}})"))
+        << out.substr(16);
     // Without multiplexing there is no cancel frame: the socket is closed.
     out.clear();
     EXPECT_FALSE(dialect("openai-ws", "/v1/chat/completions")->encode_cancel(out, "c1", "r2", none));

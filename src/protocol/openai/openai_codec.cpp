@@ -144,6 +144,7 @@ bool read_error_object(JsonCursor &c, InboundFrame &f) {
 
 void encode_body(std::string &out, const RequestSpec &spec, Endpoint endpoint, const BodyOptions &opts) {
     const Sampling &g = spec.sampling;
+    size_t start = out.size();  // `out` may hold a frame's headroom
     out += '{';
     bool first = true;
     auto key = [&](const char *k) {
@@ -203,8 +204,13 @@ void encode_body(std::string &out, const RequestSpec &spec, Endpoint endpoint, c
         wire::append_json_string(out, opts.request_id);
     }
     out += '}';
-    // Checked by the C shim before the request was accepted.
-    if (!spec.extra_json.empty()) merge_json_objects(out, spec.extra_json, nullptr);
+    if (!spec.extra_json.empty()) {
+        // Checked by the C shim before the request was accepted.
+        std::string body = out.substr(start);
+        merge_json_objects(body, spec.extra_json, nullptr);
+        out.resize(start);
+        out += body;
+    }
 }
 
 void Decoder::decode(std::string_view json, InboundFrame &f) {

@@ -154,6 +154,7 @@ public:
         if (f.kind == FrameKind::Token) {
             f.kind = FrameKind::Complete;
             f.text_is_delta = true;
+            f.data_json = body;  // the whole answer, for realm_result_json
         }
     }
 
