@@ -170,7 +170,7 @@ void ClientCore::on_link_bad_message(Link &link, const std::string &problem) { h
 
 realm_request_t *ClientCore::route(Link *link, const protocol::InboundFrame &f) {
     if (caps_.correlation == protocol::Correlation::ById) return f.has_id ? router_.find(f.id) : nullptr;
-    return link ? static_cast<realm_request_t *>(link->bound) : nullptr;
+    return link ? link->bound : nullptr;
 }
 
 void ClientCore::handle_frame(Link *link, const protocol::InboundFrame &f) {
@@ -232,7 +232,7 @@ void ClientCore::handle_frame(Link *link, const protocol::InboundFrame &f) {
 void ClientCore::handle_unattributed(Link *link, const std::string &problem) {
     realm_request_t *victim = nullptr;
     if (link && link->bound) {
-        victim = static_cast<realm_request_t *>(link->bound);
+        victim = link->bound;
     } else {
         auto sent = router_.sent_on(link);
         bool in_order = link && !link->session().interleave;

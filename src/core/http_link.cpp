@@ -16,10 +16,13 @@ bool is_json_type(const std::string &media) {
 }  // namespace
 
 HttpLink::HttpLink(const LinkEnv &env, HttpLinkOwner &owner, realm_request *req)
-    : env_(env), owner_(owner), req_(req), sse_(env.opts.max_message_size) {}
+    : env_(env), owner_(owner), req_(req), sse_(env.opts.max_message_size) {
+    req_->retain();  // the link reads its state after delivering its end
+}
 
 HttpLink::~HttpLink() {
     if (exchange_) exchange_->detach();
+    req_->release();
 }
 
 bool HttpLink::start(Error *err) {
