@@ -1,4 +1,6 @@
-// HTTP/1.1 client exchanges on the shared lws 4.1.6 event loop.
+// HTTP/1.1 client exchanges on the shared lws 4.1.6 event loop. This file
+// starts and ends them and routes lws's callbacks; the bytes of the request
+// body and of the response are handled in http_connection_io.cpp.
 //
 // What lws 4.1.6 does for an HTTP client, read from its source (Debian's
 // libwebsockets 4.1.6 tarball) and checked by tests/transport:
@@ -30,13 +32,14 @@
 // - Chunked bodies. lws de-chunks when Transfer-Encoding is exactly
 //   "chunked" (case-sensitive strcmp; chunk extensions and trailers make it
 //   fail the connection). Any other spelling ("Chunked", "gzip, chunked")
-//   reaches us raw as a close-delimited body: dechunk() decodes it. When the
-//   server closes in the middle of a chunked body, lws still reports
-//   COMPLETED_CLIENT_HTTP (its read error path treats every body without
-//   Content-Length as close-delimited); it then returns -1 from the read,
-//   which is how on_receive() tells a cut-off chunked body from a complete
-//   one. A close-delimited body (neither length nor chunked) is complete
-//   when the server closes.
+//   reaches us raw as a close-delimited body: protocol::ChunkedDecoder
+//   decodes it (see on_body_bytes()). When the server closes in the middle
+//   of a chunked body, lws still reports COMPLETED_CLIENT_HTTP (its read
+//   error path treats every body without Content-Length as
+//   close-delimited); it then returns -1 from the read, which is how
+//   on_receive() tells a cut-off chunked body from a complete one. A
+//   close-delimited body (neither length nor chunked) is complete when the
+//   server closes.
 // - Timeouts. The context's timeout_secs defaults to 5 s, and lws arms it as
 //   PENDING_TIMEOUT_AWAITING_SERVER_RESPONSE once the request is sent (then
 //   kills the connection: a non-streamed completion that takes 6 s would
@@ -98,13 +101,9 @@ int ws_connection_callback(struct lws *wsi, enum lws_callback_reasons reason, vo
 
 namespace {
 
-constexpr size_t kBodyPiece = 65536;        // lws_issue_raw sends at most rx_buffer_size at once
-constexpr int kMaxPiecesPerCallback = 16;   // then let other sockets have the loop
-constexpr int kUploadStallSecs = 60;
 constexpr size_t kMaxRequestLine = 2048;    // lws prints it into this many bytes
 constexpr size_t kMaxHostLine = 128;        // ... and "Host: …\r\n" into this many
 constexpr size_t kMaxExtraHeaders = 60 * 1024;  // pt_serv_buf (64 KiB) less lws's own lines
-constexpr size_t kRxBufferSize = 65536;
 
 // Live HttpConnections, to tell our wsis from WebSocket ones in callbacks
 // that lws sends to protocols[0]. Loop thread only. Never destroyed: the loop
@@ -114,33 +113,11 @@ std::unordered_set<const void *> &live_connections() {
     return *live;
 }
 
-// One read buffer for every connection: reads happen one at a time on the
-// loop thread and lws_http_client_read delivers before it returns.
-char g_rx[kRxBufferSize];
-
 bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() &&
            std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
                return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
            });
-}
-
-std::string header_value(struct lws *wsi, enum lws_token_indexes token) {
-    int n = lws_hdr_total_length(wsi, token);
-    if (n <= 0) return {};
-    std::string value(size_t(n) + 1, '\0');
-    int got = lws_hdr_copy(wsi, &value[0], n + 1, token);
-    value.resize(got > 0 ? size_t(got) : 0);
-    return value;
-}
-
-// True when the last transfer coding listed is "chunked" (any case).
-bool ends_with_chunked(std::string_view te) {
-    while (!te.empty() && (te.back() == ' ' || te.back() == '\t')) te.remove_suffix(1);
-    size_t comma = te.rfind(',');
-    std::string_view last = comma == std::string_view::npos ? te : te.substr(comma + 1);
-    while (!last.empty() && (last.front() == ' ' || last.front() == '\t')) last.remove_prefix(1);
-    return iequals(last, "chunked");
 }
 
 bool looks_like_tls(const std::string &what) {
@@ -311,191 +288,6 @@ CloseInfo HttpConnection::failure(std::string what) const {
         info.reason = "connection closed before the response was complete (" + what + ")";
     }
     return info;
-}
-
-int HttpConnection::on_writable() {
-    if (finished_) return -1;  // detached or over: close now
-    if (has_body_ && !body_done_) {
-        size_t total = body_.size() - kSendHeadroom;
-        for (int n = 0; body_sent_ < total;) {
-            size_t len = std::min(kBodyPiece, total - body_sent_);
-            // In place: lws may use the LWS_PRE bytes in front, which are
-            // headroom or body bytes already sent.
-            auto *p = reinterpret_cast<unsigned char *>(&body_[kSendHeadroom + body_sent_]);
-            bool last = body_sent_ + len == total;
-            if (lws_write(wsi_, p, len, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < static_cast<int>(len)) {
-                fail_reason_ = "could not send the request body to " + target_;
-                return -1;
-            }
-            body_sent_ += len;
-            // A partial send leaves the rest in lws's buffer; WRITEABLE comes
-            // again once it has drained. Each choke check is a poll().
-            if (++n == kMaxPiecesPerCallback || lws_partial_buffered(wsi_) ||
-                (body_sent_ < total && lws_send_pipe_choked(wsi_)))
-                break;
-        }
-        if (body_sent_ < total) {
-            lws_set_timeout(wsi_, PENDING_TIMEOUT_CLIENT_ISSUE_PAYLOAD, kUploadStallSecs);
-            lws_callback_on_writable(wsi_);
-            return 0;
-        }
-        body_done_ = true;
-        body_ = std::string();
-        lws_client_http_body_pending(wsi_, 0);
-        lws_set_timer_usecs(wsi_, 1);  // see on_request_sent()
-    }
-    return 0;
-}
-
-// LWS_CALLBACK_TIMER, armed when the last byte of the request was handed to
-// lws. lws then moves to LRS_WAITING_SERVER_REPLY under a 5 s
-// PENDING_TIMEOUT_AWAITING_SERVER_RESPONSE, in the same service call, after
-// our callback returned; the timer runs on the next pass. A model can take
-// longer than 5 s to answer: the core owns request timeouts. (A WRITEABLE
-// would not do: lws 4.1.6 drops POLLOUT for a client waiting for its head.)
-void HttpConnection::on_request_sent() {
-    if (finished_ || head_seen_ || response_timeout_cancelled_) return;
-    response_timeout_cancelled_ = true;
-    lws_set_timeout(wsi_, NO_PENDING_TIMEOUT, 0);
-}
-
-int HttpConnection::on_established() {
-    head_seen_ = true;
-    HttpResponseHead head;
-    head.status = static_cast<int>(lws_http_client_http_response(wsi_));
-    head.content_type = header_value(wsi_, WSI_TOKEN_HTTP_CONTENT_TYPE);
-    head.retry_after = header_value(wsi_, WSI_TOKEN_HTTP_RETRY_AFTER);
-    std::string te = header_value(wsi_, WSI_TOKEN_HTTP_TRANSFER_ENCODING);
-    lws_chunked_ = te == "chunked";  // lws's own test
-    own_dechunk_ = !lws_chunked_ && !te.empty() && ends_with_chunked(te);
-    bool has_length = lws_hdr_total_length(wsi_, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0;
-    if (head.status < 200) {
-        // An interim response (103 Early Hints; 100 Continue, which we never
-        // ask for): lws 4.1.6 takes it for the final one and would read the
-        // real response as its body.
-        fail_reason_ = "unsupported interim response (HTTP status " + std::to_string(head.status) + ") from " + target_;
-        CloseInfo info;
-        info.reason = fail_reason_;
-        finish(std::move(info));
-        kill();
-        return 0;
-    }
-    bool no_body = head.status == 204 || head.status == 304;
-    if (handler_) handler_->on_response_head(head);
-    if (finished_) return 0;  // detached meanwhile: kill() is on its way
-    if (no_body && !has_length) {
-        finish_complete();
-        kill();
-    }
-    return 0;
-}
-
-int HttpConnection::on_receive() {
-    char *buf = g_rx;
-    int len = static_cast<int>(sizeof g_rx);
-    in_read_ = true;
-    completed_in_read_ = false;
-    int rc = lws_http_client_read(wsi_, &buf, &len);
-    in_read_ = false;
-    if (completed_in_read_) {
-        // rc < 0 here means lws took the end of the stream for the end of the
-        // body: right for a close-delimited body, not for a chunked one.
-        if ((rc >= 0 || !lws_chunked_) && !own_dechunk_) {
-            finish_complete();
-        } else {
-            CloseInfo info;
-            info.reason = "connection closed before the response was complete (in a chunked body)";
-            finish(std::move(info));
-        }
-        return -1;  // close now: the connection is never reused
-    }
-    if (rc < 0 || finished_) return -1;
-    return 0;
-}
-
-void HttpConnection::on_body_bytes(const char *data, size_t len) {
-    if (finished_ || !handler_ || !len) return;
-    if (own_dechunk_) {
-        if (!dechunk(data, len)) {
-            CloseInfo info;
-            info.reason = "invalid chunked encoding in the response body from " + target_;
-            finish(std::move(info));
-        }
-        return;
-    }
-    handler_->on_body(std::string_view(data, len));
-}
-
-void HttpConnection::on_completed() {
-    if (finished_) return;
-    if (in_read_) {
-        completed_in_read_ = true;  // judged by on_receive() once the read returns
-        return;
-    }
-    // Content-Length: 0, seen while lws parsed the head.
-    finish_complete();
-    kill();
-}
-
-// Chunked transfer decoding (RFC 9112 §7.1) for bodies lws leaves alone.
-// Delivers data to the handler; finishes the exchange after the last chunk.
-// Returns false on malformed framing.
-bool HttpConnection::dechunk(const char *data, size_t len) {
-    enum { kSize, kExt, kSizeLf, kData, kDataCr, kDataLf, kLineStart, kTrailer, kEndLf };
-    for (size_t i = 0; i < len && !finished_;) {
-        char c = data[i];
-        switch (chunk_state_) {
-            case kSize:
-                if (std::isxdigit(static_cast<unsigned char>(c))) {
-                    if (chunk_left_ >> 56) return false;
-                    chunk_left_ = chunk_left_ * 16 + (std::isdigit(static_cast<unsigned char>(c))
-                                                          ? c - '0'
-                                                          : std::tolower(static_cast<unsigned char>(c)) - 'a' + 10);
-                } else if (c == ';' || c == ' ' || c == '\t') {
-                    chunk_state_ = kExt;
-                } else if (c == '\r') {
-                    chunk_state_ = kSizeLf;
-                } else {
-                    return false;
-                }
-                break;
-            case kExt:
-                if (c == '\r') chunk_state_ = kSizeLf;
-                break;
-            case kSizeLf:
-                if (c != '\n') return false;
-                chunk_state_ = chunk_left_ ? kData : kLineStart;
-                break;
-            case kData: {
-                size_t n = static_cast<size_t>(std::min<unsigned long long>(chunk_left_, len - i));
-                handler_->on_body(std::string_view(data + i, n));
-                chunk_left_ -= n;
-                i += n;
-                if (!chunk_left_) chunk_state_ = kDataCr;
-                continue;
-            }
-            case kDataCr:
-                if (c != '\r') return false;
-                chunk_state_ = kDataLf;
-                break;
-            case kDataLf:
-                if (c != '\n') return false;
-                chunk_state_ = kSize;
-                break;
-            case kLineStart:  // after the last chunk: trailer fields, then an empty line
-                chunk_state_ = c == '\r' ? kEndLf : kTrailer;
-                break;
-            case kTrailer:
-                if (c == '\n') chunk_state_ = kLineStart;
-                break;
-            case kEndLf:
-                if (c != '\n') return false;
-                finish_complete();  // on_receive() closes the connection
-                return true;
-        }
-        ++i;
-    }
-    return true;
 }
 
 int HttpConnection::lws_callback(struct lws *wsi, int reason_int, void *user, void *in, size_t len) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "connection.h"
+#include "protocol/chunked_decoder.h"
 
 struct lws;
 
@@ -89,7 +90,6 @@ private:
     int on_receive();
     void on_body_bytes(const char *data, size_t len);
     void on_completed();
-    bool dechunk(const char *data, size_t len);
     CloseInfo failure(std::string what) const;
     void finish(CloseInfo info);
     void finish_complete();
@@ -109,8 +109,7 @@ private:
     bool head_seen_ = false;
     bool lws_chunked_ = false;       // lws de-chunks this body itself
     bool own_dechunk_ = false;       // chunked under another spelling: we de-chunk
-    int chunk_state_ = 0;            // own de-chunker (see dechunk())
-    unsigned long long chunk_left_ = 0;
+    protocol::ChunkedDecoder dechunker_;  // used when own_dechunk_
     bool in_read_ = false;           // inside lws_http_client_read
     bool completed_in_read_ = false; // LWS_CALLBACK_COMPLETED_CLIENT_HTTP came from that read
     bool finished_ = false;          // on_closed delivered (or detached)
