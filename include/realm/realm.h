@@ -240,7 +240,7 @@ REALM_API realm_status_t realm_options_set_reconnect(realm_options_t *opts, int 
 REALM_API realm_status_t realm_options_set_backoff_base_ms(realm_options_t *opts, uint32_t ms);
 /** Largest reconnect delay, >= 1 ms [30000]. */
 REALM_API realm_status_t realm_options_set_backoff_cap_ms(realm_options_t *opts, uint32_t ms);
-/** Reconnect attempts before giving up, 0 = unlimited [10]. */
+/** Reconnect attempts before giving up, 0 = unlimited [10; openai-ws: 5, as openai-ws.md 8 says]. */
 REALM_API realm_status_t realm_options_set_backoff_max_attempts(realm_options_t *opts, uint32_t n);
 /** Jitter as a percentage of the delay, applied +/-, 0..100 [20]. */
 REALM_API realm_status_t realm_options_set_backoff_jitter_percent(realm_options_t *opts, uint32_t pct);
@@ -309,7 +309,7 @@ REALM_API realm_status_t realm_options_set_header(realm_options_t *opts, const c
  *   url, api_key, tenant_id, model, dialect [auto], header ("Name: value"),
  *   connect_timeout_ms [10000], request_timeout_ms [30000], idle_timeout_ms [0],
  *   reconnect [true], backoff_base_ms [1000], backoff_cap_ms [30000],
- *   backoff_max_attempts [10], backoff_jitter_percent [20], ping_interval_ms [30000],
+ *   backoff_max_attempts [10; openai-ws 5], backoff_jitter_percent [20], ping_interval_ms [30000],
  *   tls_ca_file, tls_insecure [false], max_message_size [16777216],
  *   max_queued_requests [4096], busy_poll_us [100],
  *   max_connections [0 = the dialect's default: openai-ws 4, openai-http 32],

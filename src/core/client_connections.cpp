@@ -145,9 +145,10 @@ void ClientCore::give_up(const Error &err) {
 
 void ClientCore::schedule_reconnect(const Error &cause) {
     ++reconnect_attempt_;
-    if (opts_.backoff_max_attempts && reconnect_attempt_ > opts_.backoff_max_attempts) {
-        give_up(make_error(REALM_ERR_CONNECTION_LOST, "gave up reconnecting after " +
-                                                          std::to_string(opts_.backoff_max_attempts) +
+    uint32_t max_attempts = opts_.backoff_max_attempts;
+    if (!opts_.backoff_max_attempts_set && caps_.reconnect_attempts) max_attempts = caps_.reconnect_attempts;
+    if (max_attempts && reconnect_attempt_ > max_attempts) {
+        give_up(make_error(REALM_ERR_CONNECTION_LOST, "gave up reconnecting after " + std::to_string(max_attempts) +
                                                           " attempts; last error: " + cause.message));
         return;
     }

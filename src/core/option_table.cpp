@@ -160,7 +160,11 @@ OptionResult set_option(Options &o, std::string_view key, const char *v) {
     if (key == "idle_timeout_ms") return set_number(o.idle_timeout_ms, key, v, 0, kMaxTimeoutMs);
     if (key == "backoff_base_ms") return set_number(o.backoff_base_ms, key, v, 1, 3600000);
     if (key == "backoff_cap_ms") return set_number(o.backoff_cap_ms, key, v, 1, kMaxTimeoutMs);
-    if (key == "backoff_max_attempts") return set_number(o.backoff_max_attempts, key, v, 0, 1000000);
+    if (key == "backoff_max_attempts") {
+        OptionResult r = set_number(o.backoff_max_attempts, key, v, 0, 1000000);
+        if (r.status == REALM_OK) o.backoff_max_attempts_set = true;
+        return r;
+    }
     if (key == "backoff_jitter_percent") return set_number(o.backoff_jitter_percent, key, v, 0, 100);
     if (key == "ping_interval_ms") return set_number(o.ping_interval_ms, key, v, 0, kMaxTimeoutMs);
     if (key == "max_message_size") return set_number(o.max_message_size, key, v, 1024, uint64_t(1) << 30);

@@ -41,6 +41,7 @@ struct Options {
     uint32_t backoff_base_ms = 1000;
     uint32_t backoff_cap_ms = 30000;
     uint32_t backoff_max_attempts = 10;
+    bool backoff_max_attempts_set = false;  // else the dialect's default may apply
     uint32_t backoff_jitter_percent = 20;
     uint32_t ping_interval_ms = 30000;
     std::string tls_ca_file;

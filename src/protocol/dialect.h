@@ -155,6 +155,9 @@ struct Capabilities {
     // A stream is over only with a finish reason; a stream that ends
     // without one is reported as truncated (OpenAI shapes).
     bool needs_finish_reason = false;
+    // Reconnect attempts before giving up unless the user sets them (0 = the
+    // library's default).
+    uint32_t reconnect_attempts = 0;
 };
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;

@@ -235,6 +235,20 @@ TEST_F(ClientFixture, OpenAiWsPoolLosesEverySocketThenRecovers) {
     EXPECT_EQ(queued.text, "ok");
 }
 
+// openai-ws.md 8: five reconnect attempts unless the user says otherwise.
+TEST_F(ClientFixture, OpenAiWsGivesUpAfterFiveAttemptsByDefault) {
+    make({{"url", "ws://h:1/v1/chat/completions"}, {"backoff_base_ms", "1"}, {"backoff_cap_ms", "2"}});
+    Connect c;
+    connect_ws(c);
+    ASSERT_TRUE(eventually([&] { return c.finished(); }));
+    on_loop([&] {
+        net->refuse = true;  // every new attempt fails at once
+        socket(0).drop();
+    });
+    ASSERT_TRUE(eventually([&] { return core->state() == REALM_STATE_DISCONNECTED; }));
+    EXPECT_EQ(events.count(REALM_EVENT_RECONNECTING), 5);
+}
+
 TEST_F(ClientFixture, OpenAiWsAuthFrameAndJsonKeepalive) {
     make({{"url", "ws://h:1/v1/completions"}, {"api_key", "sk-x"}, {"auth_message", "true"},
           {"json_ping", "true"}, {"ping_interval_ms", "20"}});

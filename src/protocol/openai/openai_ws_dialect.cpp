@@ -63,6 +63,7 @@ public:
         caps_.keepalive = cfg_.json_ping ? Keepalive::JsonPing : Keepalive::WsPing;
         caps_.cancel = cfg_.multiplex ? CancelStyle::Frame : CancelStyle::CloseConnection;
         caps_.needs_finish_reason = true;
+        caps_.reconnect_attempts = 5;  // openai-ws.md 8: 1 s base, x2, cap 30 s, +/-20 %, 5 attempts
     }
 
     std::string_view name() const override { return "openai-ws"; }
