@@ -67,8 +67,8 @@ REALM_API realm_status_t realm_client_new(const realm_options_t *opts, realm_cli
     if (!loop) return fail(err, REALM_ERR_INTERNAL, why);
     auto handle = std::make_unique<realm_client>();
     handle->loop = loop;
-    handle->core = std::make_shared<ClientCore>(o, std::move(dialect), *loop,
-                                                std::make_shared<realm::transport::LwsConnector>(*loop), handle.get());
+    handle->core = ClientCore::create(o, std::move(dialect), *loop,
+                                      std::make_shared<realm::transport::LwsConnector>(*loop), handle.get());
     *out = handle.release();
     return REALM_OK;
     REALM_GUARD_END([&](realm_status_t s) { return fail(err, s, "realm_client_new failed"); })

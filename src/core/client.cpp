@@ -65,6 +65,14 @@ ClientCore::ClientCore(const Options &opts, std::unique_ptr<protocol::Dialect> d
       reconnect_timer_(loop_),
       rng_(seeded_rng()) {}
 
+std::shared_ptr<ClientCore> ClientCore::create(const Options &opts, std::unique_ptr<protocol::Dialect> dialect,
+                                               transport::EventLoop &loop,
+                                               std::shared_ptr<transport::Connector> connector, realm_client *handle) {
+    auto core = std::make_shared<ClientCore>(opts, std::move(dialect), loop, std::move(connector), handle);
+    core->router_.set_owner(core);
+    return core;
+}
+
 ClientCore::~ClientCore() {
     if (!destroyed_ && (reconnect_timer_.pending() || !links_.empty() || !http_links_.empty())) {
         // Never torn down on the loop (process exit with a live client):

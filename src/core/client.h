@@ -44,8 +44,12 @@ class ClientCore final : public std::enable_shared_from_this<ClientCore>,
 public:
     // `dialect` is made from `opts` by the caller (see make_client_dialect).
     // `connector` opens the connections (the real one, or a test fake).
+    // Use create(): the core must be owned by a shared_ptr.
     ClientCore(const Options &opts, std::unique_ptr<protocol::Dialect> dialect, transport::EventLoop &loop,
                std::shared_ptr<transport::Connector> connector, realm_client *handle);
+    static std::shared_ptr<ClientCore> create(const Options &opts, std::unique_ptr<protocol::Dialect> dialect,
+                                              transport::EventLoop &loop,
+                                              std::shared_ptr<transport::Connector> connector, realm_client *handle);
     ~ClientCore() override;
 
     // ---- any thread ----

@@ -56,7 +56,7 @@ RequestRouter::RequestRouter(transport::EventLoop &loop, Host &host, RouterConfi
     : loop_(loop), host_(host), cfg_(config) {}
 
 RequestRouter::~RequestRouter() {
-    *alive_ = false;
+    alive_->store(false, std::memory_order_release);
     for (auto *req : dirty_) req->release();
 }
 
@@ -305,8 +305,8 @@ void RequestRouter::mark_dirty(realm_request_t *req) {
     }
     if (!flush_scheduled_) {
         flush_scheduled_ = true;
-        loop_.after_pass([this, alive = alive_] {
-            if (*alive) flush_dirty();
+        loop_.after_pass([this, alive = alive_, keep = owner_.lock()] {
+            if (alive->load(std::memory_order_acquire)) flush_dirty();
         });
     }
 }

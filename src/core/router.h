@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -54,6 +55,11 @@ public:
 
     RequestRouter(transport::EventLoop &loop, Host &host, RouterConfig config);
     ~RequestRouter();
+
+    // The object that owns the router, kept alive by the flushes the router
+    // schedules on the loop (so it is never destroyed under one). Set once,
+    // before the router is used.
+    void set_owner(std::weak_ptr<void> owner) { owner_ = std::move(owner); }
 
     // Any thread: accepted requests not yet written (for the queue limit).
     std::atomic<uint32_t> &queued() { return queued_; }
@@ -124,9 +130,10 @@ private:
     bool flushing_ = false;      // flush_pending() is running (it may be re-entered)
     bool flush_again_ = false;
     std::string last_sent_id_;
-    // Set while the router lives; flush closures posted with after_pass()
-    // check it, since they may run after the router is gone.
-    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    std::weak_ptr<void> owner_;
+    // Without an owner (unit tests) a flush checks that the router still
+    // lives; it is then destroyed on the loop thread.
+    std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
 };
 
 }  // namespace realm::core

@@ -66,7 +66,7 @@ struct ClientFixture : ::testing::Test {
         std::string why;
         auto dialect = realm::core::make_client_dialect(o, &why);
         ASSERT_TRUE(dialect) << why;
-        core = std::make_shared<ClientCore>(o, std::move(dialect), realm::test::loop(), net, nullptr);
+        core = ClientCore::create(o, std::move(dialect), realm::test::loop(), net, nullptr);
         core->set_event_callback(&Events::cb, &events);
     }
     void TearDown() override {
@@ -80,7 +80,7 @@ struct ClientFixture : ::testing::Test {
     }
     void submit(Recorded &r) {
         std::string why;
-        ASSERT_EQ(core->submit(r.hand_over(), &why), REALM_OK) << why;
+        ASSERT_EQ(core->submit(r.req, &why), REALM_OK) << why;  // submit takes its own reference
     }
     // Connects through the first socket, which the test then opens with `frames`.
     void connect_ws(Connect &c, const std::vector<std::string> &frames = {}) {

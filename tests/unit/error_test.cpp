@@ -30,7 +30,8 @@ TEST(ErrorTable, CoversEveryStatusWithUniqueNames) {
 realm::core::Error realm_error(const std::string &code, const std::string &message) {
     static auto dialect = realm::protocol::make_realm_dialect();
     realm::protocol::InboundFrame f;
-    dialect->decode(R"({"id":"r1","status":"error","error":{"code":")" + code + R"(","message":")" + message + "\"}}", f);
+    std::string frame = R"({"id":"r1","status":"error","error":{"code":")" + code + R"(","message":")" + message + "\"}}";
+    dialect->decode(frame, f);  // the frame's views point into `frame`
     EXPECT_EQ(f.kind, realm::protocol::FrameKind::Error);
     return realm::core::error_from_frame(f);
 }

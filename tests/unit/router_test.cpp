@@ -200,6 +200,8 @@ TEST_F(RouterFixture, QueuedRequestsGoOutInOrderWhenTheHostTakesThem) {
     });
     EXPECT_EQ(host.sent, (std::vector<std::string>{"a", "b"}));
     on_loop([&] { EXPECT_EQ(router->queued().load(), 0u); });
+    on_loop([&] { router->fail_sent(nullptr, realm::core::make_error(REALM_ERR_CANCELLED, "done")); });
+    EXPECT_TRUE(a.done() && b.done());
 }
 
 TEST_F(RouterFixture, TimeoutEndsTheRequestAndAbandonsIt) {
