@@ -8,8 +8,18 @@
  *   2  W2_STREAMS concurrent streams x W2_TOKENS tokens on one connection,
  *      repeated W2_REPS times (median reported)
  *   3  W3_REQUESTS sequential one-token requests (stream, max_tokens 1)
- *   4  W4_TOKENS tokens paced 1 ms apart, stamped by the server
+ *   4  W4_TOKENS tokens paced 1 ms apart, stamped by the server (Realm only:
+ *      the OpenAI paths of realm-server have no `stamp`)
+ *   5  time to first token on a warm client: W5_REQUESTS sequential streams
+ *      of W5_TOKENS tokens, each timed from just before the request call to
+ *      its first content token (librealm and the OpenAI benchmark only)
  * Every run starts with one WARMUP_TOKENS stream that is not measured.
+ *
+ * --dialect picks the wire protocol of the same realm-server: realm (the
+ * default, ws://HOST:PORT), openai-ws (ws://HOST:PORT/v1/chat/completions,
+ * one request per pooled connection), openai-ws-mux (the same URL, every
+ * request on one socket, tagged by request_id) or openai-http
+ * (http://HOST:PORT/v1, POST /v1/chat/completions answered with SSE).
  */
 #ifndef REALM_BENCH_COMMON_H
 #define REALM_BENCH_COMMON_H
@@ -31,9 +41,12 @@
 #define W3_REQUESTS 2000
 #define W4_TOKENS 2000
 #define W4_DELAY_MS 1
+#define W5_REQUESTS 200
+#define W5_TOKENS 16
 
 #define BENCH_PROMPT "Bench"
 #define BENCH_TENANT "bench-tenant"
+#define BENCH_MODEL "m"
 
 static inline uint64_t bench_now_ns(void) {
     struct timespec ts;
@@ -92,27 +105,55 @@ static inline uint64_t bench_parse_stamp(const char *s, size_t len) {
     return i ? v : 0;
 }
 
+typedef enum bench_dialect {
+    BENCH_REALM = 0,
+    BENCH_OPENAI_WS,      /* pool: one request per connection */
+    BENCH_OPENAI_WS_MUX,  /* one connection, requests tagged with request_id */
+    BENCH_OPENAI_HTTP     /* one HTTP exchange per request, SSE */
+} bench_dialect_t;
+
+static const char *const bench_dialect_names[] = {"realm", "openai-ws", "openai-ws-mux", "openai-http"};
+
 typedef struct bench_args {
     int port;
     int workload;
+    bench_dialect_t dialect;
+    int max_connections; /* 0 = the client's default */
+    long w1_tokens;      /* workload 1's stream length (--tokens, for profiling) [W1_TOKENS] */
 } bench_args_t;
 
 static inline void bench_usage(const char *prog) {
-    fprintf(stderr, "usage: %s --port N --workload 1|2|3|4\n", prog);
+    fprintf(stderr,
+            "usage: %s --port N --workload 1|2|3|4|5 [--dialect realm|openai-ws|openai-ws-mux|openai-http]\n"
+            "       [--max-connections N] [--tokens N (workload 1)]   (workload 4 is Realm only)\n",
+            prog);
     exit(2);
 }
 
 static inline bench_args_t bench_parse_args(int argc, char **argv) {
-    bench_args_t a = {0, 0};
+    bench_args_t a = {0, 0, BENCH_REALM, 0, W1_TOKENS};
     for (int i = 1; i < argc; ++i) {
-        if (!strcmp(argv[i], "--port") && i + 1 < argc)
+        if (!strcmp(argv[i], "--port") && i + 1 < argc) {
             a.port = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--workload") && i + 1 < argc)
+        } else if (!strcmp(argv[i], "--workload") && i + 1 < argc) {
             a.workload = atoi(argv[++i]);
-        else
+        } else if (!strcmp(argv[i], "--tokens") && i + 1 < argc) {
+            a.w1_tokens = atol(argv[++i]);
+        } else if (!strcmp(argv[i], "--max-connections") && i + 1 < argc) {
+            a.max_connections = atoi(argv[++i]);
+        } else if (!strcmp(argv[i], "--dialect") && i + 1 < argc) {
+            const char *d = argv[++i];
+            int found = 0;
+            for (int k = 0; k < 4; ++k)
+                if (!strcmp(d, bench_dialect_names[k])) a.dialect = (bench_dialect_t)k, found = 1;
+            if (!found) bench_usage(argv[0]);
+        } else {
             bench_usage(argv[0]);
+        }
     }
-    if (a.port <= 0 || a.port > 65535 || a.workload < 1 || a.workload > 4) bench_usage(argv[0]);
+    if (a.port <= 0 || a.port > 65535 || a.workload < 1 || a.workload > 5 || a.max_connections < 0 || a.w1_tokens < 1 ||
+        (a.workload == 4 && a.dialect != BENCH_REALM))
+        bench_usage(argv[0]);
     return a;
 }
 
@@ -146,6 +187,13 @@ static inline void bench_result_w4(const char *client, uint64_t *lat_us, size_t 
            (unsigned long long)bench_pct_sorted(lat_us, n, 50),
            (unsigned long long)bench_pct_sorted(lat_us, n, 99),
            (unsigned long long)(n ? lat_us[n - 1] : 0), bench_maxrss_kib());
+}
+
+/* Workload 5: time to first token of each request, in ns (sorted here). */
+static inline void bench_result_w5(const char *client, uint64_t *ttft_ns, size_t n) {
+    qsort(ttft_ns, n, sizeof *ttft_ns, bench_cmp_u64);
+    printf("RESULT client=%s workload=5 p50_us=%.1f p99_us=%.1f rss_kib=%ld\n", client,
+           bench_pct_sorted(ttft_ns, n, 50) / 1000.0, bench_pct_sorted(ttft_ns, n, 99) / 1000.0, bench_maxrss_kib());
 }
 
 #endif

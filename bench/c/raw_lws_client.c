@@ -323,6 +323,10 @@ static const struct lws_protocols protocols[] = {
 
 int main(int argc, char **argv) {
     bench_args_t a = bench_parse_args(argc, argv);
+    if (a.dialect != BENCH_REALM || a.workload > 4) {
+        fprintf(stderr, "raw_lws_client: Realm workloads 1-4 only (OpenAI dialects: raw_openai_client)\n");
+        return 2;
+    }
     g_workload = a.workload;
     lws_set_log_level(LLL_ERR, NULL);
 

@@ -6,7 +6,12 @@
  * handler whose on_tokens counts the tokens of each batch and whose on_done
  * wakes the main thread through a condition variable.
  *
- *   realm_bench --port N --workload 1|2|3|4
+ *   realm_bench --port N --workload 1|2|3|4|5 [--dialect D] [--max-connections N]
+ *
+ * The dialect only changes the URL (and, for openai-ws-mux, the "multiplex"
+ * option); over the OpenAI dialects requests are chat completions (one user
+ * message, model BENCH_MODEL) and the token count is checked against the
+ * usage's completion_tokens and finish_reason "length".
  *
  * Prints one RESULT line (see bench_common.h). Exit status 0 on success.
  */
@@ -22,12 +27,15 @@ typedef struct bench_req {
     int64_t generated;      /* tokens_generated of the result, -1 if absent */
     realm_outcome_t outcome;
     uint64_t done_ns;       /* CLOCK_MONOTONIC in on_done */
+    uint64_t first_ns;      /* CLOCK_MONOTONIC of the first token batch, 0 before */
+    int length_finish;      /* finish_reason was "length" */
 } bench_req_t;
 
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_cv = PTHREAD_COND_INITIALIZER;
 static int g_pending;     /* requests not yet ended */
 static int g_failed;
+static int g_openai;      /* an OpenAI dialect: chat requests, usage-based checks */
 
 /* Workload 4: delivery latencies, filled on the event thread. */
 static uint64_t *g_lat_us;
@@ -36,6 +44,7 @@ static size_t g_lat_n, g_lat_cap;
 static void on_tokens(void *user, realm_request_t *req, const realm_token_t *tokens, size_t count) {
     (void)req;
     bench_req_t *r = (bench_req_t *)user;
+    if (!r->first_ns) r->first_ns = bench_now_ns();
     r->tokens += count;
     for (size_t i = 0; i < count; ++i) r->bytes += tokens[i].len;
 }
@@ -58,7 +67,13 @@ static void on_done(void *user, realm_request_t *req, realm_outcome_t outcome, c
     bench_req_t *r = (bench_req_t *)user;
     r->done_ns = bench_now_ns();
     r->outcome = outcome;
-    r->generated = result ? realm_result_tokens_generated(result) : -1;
+    if (g_openai) {
+        r->generated = result ? realm_result_completion_tokens(result) : -1;
+        r->length_finish = result && !strcmp(realm_result_finish_reason(result), "length");
+    } else {
+        r->generated = result ? realm_result_tokens_generated(result) : -1;
+        r->length_finish = 1;
+    }
     pthread_mutex_lock(&g_mu);
     if (outcome != REALM_OUTCOME_COMPLETE) {
         fprintf(stderr, "realm_bench: request ended with %s: %s\n",
@@ -80,8 +95,15 @@ static void die(const char *what, realm_status_t st, realm_error_t *err) {
 
 /* Starts one generate; the caller has already counted it in g_pending. */
 static void start(realm_client_t *c, bench_req_t *r, int64_t max_tokens, const char *extra, realm_tokens_cb tcb) {
+    static const realm_message_t msg = {"user", BENCH_PROMPT};
     realm_generate_params_t p = REALM_GENERATE_PARAMS_INIT;
-    p.prompt = BENCH_PROMPT;
+    if (g_openai) {
+        p.model = BENCH_MODEL;
+        p.messages = &msg;
+        p.message_count = 1;
+    } else {
+        p.prompt = BENCH_PROMPT;
+    }
     p.max_tokens = max_tokens;
     p.stream = 1;
     p.extra_params_json = extra;
@@ -110,9 +132,11 @@ static void set_pending(int n) {
 }
 
 static void check(const bench_req_t *r, uint64_t expect) {
-    if (r->tokens != expect || r->generated != (int64_t)expect) {
-        fprintf(stderr, "realm_bench: expected %llu tokens, got %llu (tokens_generated %lld)\n",
-                (unsigned long long)expect, (unsigned long long)r->tokens, (long long)r->generated);
+    if (r->tokens != expect || r->generated != (int64_t)expect || !r->length_finish) {
+        fprintf(stderr, "realm_bench: expected %llu tokens, got %llu (%s %lld, finish %s)\n",
+                (unsigned long long)expect, (unsigned long long)r->tokens,
+                g_openai ? "completion_tokens" : "tokens_generated", (long long)r->generated,
+                r->length_finish ? "length" : "other");
         exit(1);
     }
 }
@@ -128,15 +152,36 @@ static uint64_t run_one(realm_client_t *c, bench_req_t *r, int64_t max_tokens, c
     return r->done_ns - t0;
 }
 
+/* Options for the dialect under test (see bench_common.h for the URLs). */
+static realm_options_t *make_options(const bench_args_t *a) {
+    realm_options_t *o = realm_options_new();
+    char url[96];
+    static const char *const fmt[] = {"ws://127.0.0.1:%d", "ws://127.0.0.1:%d/v1/chat/completions",
+                                      "ws://127.0.0.1:%d/v1/chat/completions", "http://127.0.0.1:%d/v1"};
+    snprintf(url, sizeof url, fmt[a->dialect], a->port);
+    if (!o || realm_options_set_url(o, url) != REALM_OK || realm_options_set_request_timeout_ms(o, 0) != REALM_OK ||
+        realm_options_set_reconnect(o, 0) != REALM_OK)
+        return NULL;
+    if (a->dialect == BENCH_REALM && realm_options_set_tenant_id(o, BENCH_TENANT) != REALM_OK) return NULL;
+    realm_error_t *err = NULL;
+    char n[16];
+    snprintf(n, sizeof n, "%d", a->max_connections);
+    if ((a->dialect == BENCH_OPENAI_WS_MUX && realm_options_set(o, "multiplex", "true", &err) != REALM_OK) ||
+        (a->max_connections > 0 && realm_options_set(o, "max_connections", n, &err) != REALM_OK)) {
+        fprintf(stderr, "realm_bench: %s\n", realm_error_message(err));
+        realm_error_destroy(err);
+        return NULL;
+    }
+    return o;
+}
+
 int main(int argc, char **argv) {
     bench_args_t a = bench_parse_args(argc, argv);
     const char *name = "librealm";
+    g_openai = a.dialect != BENCH_REALM;
 
-    realm_options_t *o = realm_options_new();
-    char url[64];
-    snprintf(url, sizeof url, "ws://127.0.0.1:%d", a.port);
-    if (!o || realm_options_set_url(o, url) != REALM_OK || realm_options_set_tenant_id(o, BENCH_TENANT) != REALM_OK ||
-        realm_options_set_request_timeout_ms(o, 0) != REALM_OK || realm_options_set_reconnect(o, 0) != REALM_OK) {
+    realm_options_t *o = make_options(&a);
+    if (!o) {
         fprintf(stderr, "realm_bench: options\n");
         return 1;
     }
@@ -163,10 +208,10 @@ int main(int argc, char **argv) {
             for (int rep = 0; rep < W1_REPS; ++rep) {
                 bench_req_t r;
                 uint64_t c0 = bench_cpu_us();
-                uint64_t ns = run_one(c, &r, W1_TOKENS, NULL, on_tokens);
+                uint64_t ns = run_one(c, &r, a.w1_tokens, NULL, on_tokens);
                 uint64_t c1 = bench_cpu_us();
-                tok_s[rep] = (double)W1_TOKENS * 1e9 / (double)ns;
-                cpu[rep] = (double)(c1 - c0) / (double)W1_TOKENS;
+                tok_s[rep] = (double)a.w1_tokens * 1e9 / (double)ns;
+                cpu[rep] = (double)(c1 - c0) / (double)a.w1_tokens;
             }
             bench_result_w1(name, tok_s, cpu, W1_REPS);
             break;
@@ -212,6 +257,20 @@ int main(int argc, char **argv) {
             run_one(c, &r, W4_TOKENS, extra, on_tokens_stamped);
             bench_result_w4(name, g_lat_us, g_lat_n);
             free(g_lat_us);
+            break;
+        }
+        case 5: {
+            static uint64_t ttft[W5_REQUESTS];
+            bench_req_t r;
+            for (int i = 0; i < W5_REQUESTS; ++i) {
+                set_pending(1);
+                uint64_t t0 = bench_now_ns();
+                start(c, &r, W5_TOKENS, NULL, on_tokens);
+                wait_all();
+                check(&r, W5_TOKENS);
+                ttft[i] = r.first_ns - t0;
+            }
+            bench_result_w5(name, ttft, W5_REQUESTS);
             break;
         }
     }
