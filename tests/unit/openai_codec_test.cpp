@@ -322,6 +322,41 @@ TEST(OpenAiDecoder, DamagedFramesAreRejectedCleanly) {
     }
 }
 
+// The content-chunk template must decode exactly as the full decoder does:
+// a warm decoder (templates learned) against a fresh one for every message.
+TEST(OpenAiDecoder, TemplatePathAgreesWithTheFullDecoder) {
+    realm::protocol::openai::Decoder warm;
+    auto chunk = [](const std::string &text, const char *created = "1", const char *rid = nullptr) {
+        std::string s = std::string(R"({"id":"c1","object":"chat.completion.chunk","created":)") + created +
+                        R"(,"model":"m","choices":[{"index":0,"delta":{"content":")" + text +
+                        R"("},"finish_reason":null}])";
+        if (rid) s += std::string(R"(,"request_id":")") + rid + "\"";
+        return s + "}";
+    };
+    std::vector<std::string> stream = {
+        chunk("Hel"), chunk("lo"), chunk(" wor"), chunk("a\\\"b"), chunk("tab\\t"), chunk("x", "2"),
+        chunk("y", "2"), chunk(""), chunk("caf\\u00e9"), chunk("z", "2", "r7"), chunk("w", "2", "r7"),
+        chunk("v", "2", "r8"), chunk("q\"", "2"),  // a raw quote: must not be taken for text
+        R"({"id":"c1","object":"chat.completion.chunk","created":2,"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})",
+        R"({"id":"c1","object":"chat.completion.chunk","created":2,"model":"m","choices":[{"index":0,"delta":{"content":"7"},"finish_reason":null}]}x)",
+        chunk("ok", "2"),
+        R"({"id":"c1","object":"chat.completion.chunk","created":2,"model":"m","choices":[{"index":0,"delta":{"content":"o\nk"},"finish_reason":null}]})",
+    };
+    for (const std::string &m : stream) {
+        realm::protocol::openai::Decoder fresh;
+        InboundFrame a, b;
+        warm.decode(m, a);
+        fresh.decode(m, b);
+        SCOPED_TRACE(m);
+        EXPECT_EQ(int(a.kind), int(b.kind));
+        EXPECT_EQ(a.text, b.text);
+        EXPECT_EQ(a.has_text, b.has_text);
+        EXPECT_EQ(a.finish_reason, b.finish_reason);
+        EXPECT_EQ(a.has_id, b.has_id);
+        EXPECT_EQ(a.id, b.id);
+    }
+}
+
 TEST(OpenAiHttp, EndpointsFollowTheUrl) {
     RequestSpec gen, chat, models, health, call;
     gen.prompt = "p";

@@ -1,5 +1,7 @@
 #include "protocol/openai/openai_codec.h"
 
+#include <cstring>
+
 #include "protocol/json_cursor.h"
 #include "protocol/realm_wire.h"
 
@@ -214,6 +216,63 @@ void encode_body(std::string &out, const RequestSpec &spec, Endpoint endpoint, c
 }
 
 void Decoder::decode(std::string_view json, InboundFrame &f) {
+    if (has_template_ && decode_like_template(json, f)) return;
+    decode_full(json, f);
+    learn_template(json, f);
+}
+
+bool Decoder::decode_like_template(std::string_view json, InboundFrame &f) const {
+    const Template &t = template_;
+    size_t fixed = t.head.size() + t.tail.size();
+    if (json.size() <= fixed || std::memcmp(json.data(), t.head.data(), t.head.size()) != 0 ||
+        std::memcmp(json.data() + json.size() - t.tail.size(), t.tail.data(), t.tail.size()) != 0)
+        return false;
+    std::string_view text = json.substr(t.head.size(), json.size() - fixed);
+    for (unsigned char c : text)
+        if (c == '"' || c == '\\' || c < 0x20) return false;
+    f.clear();
+    f.kind = FrameKind::Token;
+    f.text = text;
+    f.has_text = true;
+    if (t.has_id) {
+        size_t at = t.id_in_tail ? json.size() - t.tail.size() + t.id_offset : t.id_offset;
+        f.id = json.substr(at, t.id_length);
+        f.has_id = true;
+    }
+    return true;
+}
+
+void Decoder::learn_template(std::string_view json, const InboundFrame &f) {
+    // Only plain content chunks: text read straight from the message (no
+    // escapes), nothing else of note in it.
+    if (f.kind != FrameKind::Token || !f.has_text || f.text.empty() || !f.finish_reason.empty() ||
+        f.prompt_tokens >= 0 || f.completion_tokens >= 0 || f.total_tokens >= 0)
+        return;
+    const char *begin = json.data(), *end = begin + json.size();
+    if (f.text.data() < begin || f.text.data() + f.text.size() > end) return;
+    size_t text_at = size_t(f.text.data() - begin), text_end = text_at + f.text.size();
+    Template t;
+    t.head.assign(json.substr(0, text_at));
+    t.tail.assign(json.substr(text_end));
+    if (f.has_id) {
+        if (f.id.data() < begin || f.id.data() + f.id.size() > end) return;
+        size_t id_at = size_t(f.id.data() - begin);
+        t.has_id = true;
+        t.id_length = f.id.size();
+        if (id_at + f.id.size() <= text_at) {
+            t.id_offset = id_at;
+        } else if (id_at >= text_end) {
+            t.id_in_tail = true;
+            t.id_offset = id_at - text_end;
+        } else {
+            return;
+        }
+    }
+    template_ = std::move(t);
+    has_template_ = true;
+}
+
+void Decoder::decode_full(std::string_view json, InboundFrame &f) {
     f.clear();
     JsonCursor c(json, arena_);
     auto invalid = [&](std::string why) {

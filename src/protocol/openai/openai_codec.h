@@ -38,7 +38,25 @@ public:
     void decode(std::string_view json, InboundFrame &f);
 
 private:
+    void decode_full(std::string_view json, InboundFrame &f);
+    bool decode_like_template(std::string_view json, InboundFrame &f) const;
+    void learn_template(std::string_view json, const InboundFrame &f);
+
     std::string arena_;
+
+    // The hot path. The content chunks of a stream differ only in their text
+    // (and at times in `created`): the last plain content chunk the full
+    // decoder read is kept as a template split around its text. A chunk whose
+    // bytes equal the template's outside the text, with a text free of
+    // quotes, backslashes and control bytes, is the same JSON with another
+    // string in it, so it decodes the same way without being parsed again.
+    struct Template {
+        std::string head, tail;  // the bytes before and after the text
+        bool has_id = false;     // request_id: offset/length in head, or in tail
+        bool id_in_tail = false;
+        size_t id_offset = 0, id_length = 0;
+    } template_;
+    bool has_template_ = false;
 };
 
 // The status of an OpenAI error (code or type; `http_status` 0 over
