@@ -212,8 +212,9 @@ REALM_API void realm_options_destroy(realm_options_t *opts);
  * Defaults are given in brackets.
  */
 
-/** Server URL, "ws://host[:port][/path]" or "wss://..." ["ws://localhost:8080"];
- *  the scheme in any case. User info ("user:pass@") in the URL is rejected:
+/** Server URL, "ws://host[:port][/path]", "wss://...", "http://..." or
+ *  "https://..." ["ws://localhost:8080"]; the scheme in any case. The scheme
+ *  and path pick the dialect unless realm_options_set_dialect says otherwise. User info ("user:pass@") in the URL is rejected:
  *  pass secrets with set_api_key. */
 REALM_API realm_status_t realm_options_set_url(realm_options_t *opts, const char *url);
 /** API key sent in the auth handshake when the server asks for it; NULL clears [none]. */

@@ -74,7 +74,7 @@ describe('constructor', () => {
 
   test('invalid options are rejected by the core', () => {
     assert.throws(
-      () => new RealmWebSocketClient({ model: 'm', url: 'http://example.com' }),
+      () => new RealmWebSocketClient({ model: 'm', url: 'ftp://example.com' }),
       (e) => e instanceof RealmError && e.code === 'INVALID_URL',
     );
     assert.throws(

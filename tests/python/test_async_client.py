@@ -241,7 +241,7 @@ def test_constructor_options_and_validation() -> None:
         tls_insecure=False, max_message_size=1 << 20, max_queued_requests=100, busy_poll=0.0002,
     )
     with pytest.raises(InvalidUrlError):
-        RealmWebSocketClient(url="http://example.com")
+        RealmWebSocketClient(url="ftp://example.com")
     with pytest.raises(InvalidUrlError):
         RealmWebSocketClient(url="ws://user:secret@host")
     with pytest.raises(InvalidArgumentError) as info:
