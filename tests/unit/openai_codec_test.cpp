@@ -336,7 +336,11 @@ TEST(OpenAiDecoder, TemplatePathAgreesWithTheFullDecoder) {
     std::vector<std::string> stream = {
         chunk("Hel"), chunk("lo"), chunk(" wor"), chunk("a\\\"b"), chunk("tab\\t"), chunk("x", "2"),
         chunk("y", "2"), chunk(""), chunk("caf\\u00e9"), chunk("z", "2", "r7"), chunk("w", "2", "r7"),
-        chunk("v", "2", "r8"), chunk("q\"", "2"),  // a raw quote: must not be taken for text
+        chunk("v", "2", "r8"), chunk("u", "2", "r\\u0039"), chunk("t", "2", "r\"9"), chunk("s", "2", ""),
+        chunk("q\"", "2"),  // a raw quote: must not be taken for text
+        R"({"id":"c2","object":"chat.completion.chunk","created":2,"model":"m","choices":[{"index":0,"delta":{"content":"other"},"finish_reason":null}],"request_id":"r9"})",
+        R"({"id":"c\u0032","object":"chat.completion.chunk","created":2,"model":"m","choices":[{"index":0,"delta":{"content":"esc"},"finish_reason":null}],"request_id":"r9"})",
+        R"({"id":7,"object":"chat.completion.chunk","created":2,"model":"m","choices":[{"index":0,"delta":{"content":"num"},"finish_reason":null}],"request_id":"r9"})",
         R"({"id":"c1","object":"chat.completion.chunk","created":2,"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})",
         R"({"id":"c1","object":"chat.completion.chunk","created":2,"model":"m","choices":[{"index":0,"delta":{"content":"7"},"finish_reason":null}]}x)",
         chunk("ok", "2"),

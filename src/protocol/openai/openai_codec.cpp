@@ -1,5 +1,6 @@
 #include "protocol/openai/openai_codec.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "protocol/json_cursor.h"
@@ -221,24 +222,44 @@ void Decoder::decode(std::string_view json, InboundFrame &f) {
     learn_template(json, f);
 }
 
+namespace {
+// Length of the plain JSON string content at the start of `s` (up to its
+// closing quote), or npos when it has an escape or a control byte or no end.
+size_t plain_string_length(std::string_view s) {
+    for (size_t i = 0; i < s.size(); ++i) {
+        unsigned char c = static_cast<unsigned char>(s[i]);
+        if (c == '"') return i;
+        if (c == '\\' || c < 0x20) return std::string_view::npos;
+    }
+    return std::string_view::npos;
+}
+
+bool has_at(std::string_view s, size_t at, const std::string &part) {
+    return s.size() >= at && s.size() - at >= part.size() && std::memcmp(s.data() + at, part.data(), part.size()) == 0;
+}
+}  // namespace
+
 bool Decoder::decode_like_template(std::string_view json, InboundFrame &f) const {
     const Template &t = template_;
-    size_t fixed = t.head.size() + t.tail.size();
-    if (json.size() <= fixed || std::memcmp(json.data(), t.head.data(), t.head.size()) != 0 ||
-        std::memcmp(json.data() + json.size() - t.tail.size(), t.tail.data(), t.tail.size()) != 0)
-        return false;
-    std::string_view text = json.substr(t.head.size(), json.size() - fixed);
-    for (unsigned char c : text)
-        if (c == '"' || c == '\\' || c < 0x20) return false;
+    std::string_view text, id;
+    size_t pos = 0;
+    for (size_t i = 0;; ++i) {
+        if (!has_at(json, pos, t.pieces[i])) return false;
+        pos += t.pieces[i].size();
+        if (i == t.slots.size()) break;
+        size_t len = plain_string_length(json.substr(pos));
+        if (len == std::string_view::npos) return false;
+        if (t.slots[i] == Slot::Text) text = json.substr(pos, len);
+        else if (t.slots[i] == Slot::RequestId) id = json.substr(pos, len);
+        pos += len;
+    }
+    if (pos != json.size()) return false;
     f.clear();
     f.kind = FrameKind::Token;
     f.text = text;
     f.has_text = true;
-    if (t.has_id) {
-        size_t at = t.id_in_tail ? json.size() - t.tail.size() + t.id_offset : t.id_offset;
-        f.id = json.substr(at, t.id_length);
-        f.has_id = true;
-    }
+    f.id = id;
+    f.has_id = id.data() != nullptr;
     return true;
 }
 
@@ -249,31 +270,37 @@ void Decoder::learn_template(std::string_view json, const InboundFrame &f) {
         f.prompt_tokens >= 0 || f.completion_tokens >= 0 || f.total_tokens >= 0)
         return;
     const char *begin = json.data(), *end = begin + json.size();
-    if (f.text.data() < begin || f.text.data() + f.text.size() > end) return;
-    size_t text_at = size_t(f.text.data() - begin), text_end = text_at + f.text.size();
-    Template t;
-    t.head.assign(json.substr(0, text_at));
-    t.tail.assign(json.substr(text_end));
+    auto inside = [&](std::string_view v) { return v.data() >= begin && v.data() + v.size() <= end; };
+    struct Cut {
+        size_t at, len;
+        Slot slot;
+    };
+    std::vector<Cut> cuts;
+    if (!inside(f.text)) return;
+    cuts.push_back({size_t(f.text.data() - begin), f.text.size(), Slot::Text});
     if (f.has_id) {
-        if (f.id.data() < begin || f.id.data() + f.id.size() > end) return;
-        size_t id_at = size_t(f.id.data() - begin);
-        t.has_id = true;
-        t.id_length = f.id.size();
-        if (id_at + f.id.size() <= text_at) {
-            t.id_offset = id_at;
-        } else if (id_at >= text_end) {
-            t.id_in_tail = true;
-            t.id_offset = id_at - text_end;
-        } else {
-            return;
-        }
+        if (!inside(f.id)) return;
+        cuts.push_back({size_t(f.id.data() - begin), f.id.size(), Slot::RequestId});
     }
+    if (chunk_id_.data() && inside(chunk_id_))
+        cuts.push_back({size_t(chunk_id_.data() - begin), chunk_id_.size(), Slot::ChunkId});
+    std::sort(cuts.begin(), cuts.end(), [](const Cut &a, const Cut &b) { return a.at < b.at; });
+    Template t;
+    size_t pos = 0;
+    for (const Cut &c : cuts) {
+        if (c.at < pos) return;  // overlapping views: not a shape we know
+        t.pieces.emplace_back(json.substr(pos, c.at - pos));
+        t.slots.push_back(c.slot);
+        pos = c.at + c.len;
+    }
+    t.pieces.emplace_back(json.substr(pos));
     template_ = std::move(t);
     has_template_ = true;
 }
 
 void Decoder::decode_full(std::string_view json, InboundFrame &f) {
     f.clear();
+    chunk_id_ = {};
     JsonCursor c(json, arena_);
     auto invalid = [&](std::string why) {
         f.kind = FrameKind::Invalid;
@@ -317,6 +344,8 @@ void Decoder::decode_full(std::string_view json, InboundFrame &f) {
                 if (next == '{') ok = read_error_object(c, f);
                 else if (next == '"') ok = c.read_string(&f.message);
                 else ok = c.skip_value();
+            } else if (key == "id" && next == '"') {
+                ok = c.read_string(&chunk_id_);
             } else if (key == "request_id" && next == '"') {
                 ok = c.read_string(&f.id);
                 f.has_id = ok;

@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "protocol/dialect.h"
 
@@ -44,18 +45,21 @@ private:
 
     std::string arena_;
 
-    // The hot path. The content chunks of a stream differ only in their text
-    // (and at times in `created`): the last plain content chunk the full
-    // decoder read is kept as a template split around its text. A chunk whose
-    // bytes equal the template's outside the text, with a text free of
-    // quotes, backslashes and control bytes, is the same JSON with another
-    // string in it, so it decodes the same way without being parsed again.
+    // The hot path. The content chunks of a stream differ only in a few
+    // string values: the text, the chunk's "id" and "request_id" (which
+    // change between interleaved requests). The last plain content chunk the
+    // full decoder read is kept as a template: its bytes cut at those values
+    // into literal pieces. A chunk whose bytes equal the pieces, with plain
+    // strings (no quote, backslash or control byte) in the slots between
+    // them, is the same JSON with other strings in it, so it decodes the same
+    // way without being parsed again. (`created` changes once a second: then
+    // the full decoder runs and makes a new template.)
+    enum class Slot { Text, RequestId, ChunkId };
     struct Template {
-        std::string head, tail;  // the bytes before and after the text
-        bool has_id = false;     // request_id: offset/length in head, or in tail
-        bool id_in_tail = false;
-        size_t id_offset = 0, id_length = 0;
+        std::vector<std::string> pieces;  // literal bytes around the slots (slots + 1)
+        std::vector<Slot> slots;          // in message order
     } template_;
+    std::string_view chunk_id_;           // the last full decode's top-level "id" value
     bool has_template_ = false;
 };
 
