@@ -3,8 +3,9 @@ set(REALM_CORE_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/transport/event_loop.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/transport/timer.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/transport/ws_connection.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/transport/http_connection.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/transport/http_connection_io.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/transport/http_exchange.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/transport/http_socket.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/transport/tls_session.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/transport/connector.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/transport/tls_verify.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/core/error.cpp

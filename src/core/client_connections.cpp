@@ -116,7 +116,7 @@ void ClientCore::on_link_failed(Link &link, const Error &err, bool retryable) {
     if (connected_) {
         // The ready links went while this one was opening.
         connected_ = false;
-        all_links_lost(err, 1006, err.message);
+        all_links_lost(err, err.close_code ? err.close_code : 1006, err.message);
         return;
     }
     attempt_failed(err, retryable);
@@ -227,6 +227,7 @@ void ClientCore::start_http_probe() {
     req->handler.user = this;
     req->client = weak_from_this();
     router_.queued().fetch_add(1, std::memory_order_relaxed);
+    router_.active().fetch_add(1, std::memory_order_relaxed);
     router_.enqueue(req, true);  // the router holds the only reference
 }
 

@@ -27,7 +27,7 @@ public:
     virtual void on_http_done(HttpLink &link) = 0;
 };
 
-class HttpLink final : private transport::HttpConnection::Handler {
+class HttpLink final : private transport::HttpExchange::Handler {
 public:
     HttpLink(const LinkEnv &env, HttpLinkOwner &owner, realm_request *req);
     ~HttpLink() override;
@@ -44,7 +44,7 @@ public:
 private:
     enum class Mode { Head, Stream, Body, ErrorBody, Over };
 
-    // transport::HttpConnection::Handler
+    // transport::HttpExchange::Handler
     void on_response_head(const transport::HttpResponseHead &head) override;
     void on_body(std::string_view chunk) override;
     void on_closed(const transport::CloseInfo &info) override;

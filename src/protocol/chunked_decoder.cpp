@@ -21,7 +21,10 @@ bool ends_with_chunked(std::string_view te) {
 
 ChunkedDecoder::Status ChunkedDecoder::feed(std::string_view bytes,
                                             const std::function<bool(std::string_view)> &on_data) {
-    if (state_ == kDone) return Status::End;
+    if (state_ == kDone) {
+        bytes_after_end_ |= !bytes.empty();
+        return Status::End;
+    }
     if (state_ == kBad) return Status::Invalid;
     auto fail = [this] {
         state_ = kBad;
@@ -77,6 +80,7 @@ ChunkedDecoder::Status ChunkedDecoder::feed(std::string_view bytes,
             case kEndLf:
                 if (c != '\n') return fail();
                 state_ = kDone;
+                bytes_after_end_ = i + 1 < bytes.size();
                 return Status::End;
             case kDone:
                 return Status::End;

@@ -31,11 +31,16 @@ public:
     // return them again.
     Status feed(std::string_view bytes, const std::function<bool(std::string_view)> &on_data);
 
+    // After End: whether bytes followed the end of the body (a connection
+    // carrying them cannot be reused for another exchange).
+    bool bytes_after_end() const { return bytes_after_end_; }
+
 private:
     enum State { kSize, kExt, kSizeLf, kData, kDataCr, kDataLf, kLineStart, kTrailer, kEndLf, kDone, kBad };
 
     State state_ = kSize;
     unsigned long long chunk_left_ = 0;  // data bytes of the current chunk still to come
+    bool bytes_after_end_ = false;
 };
 
 }  // namespace realm::protocol

@@ -73,7 +73,7 @@ protected:
     ~MessageConnection() = default;  // connections delete themselves
 };
 
-// ---- exchanges (HTTP): see http_connection.h ----
+// ---- exchanges (HTTP): see http_exchange.h ----
 
 class Exchange {
 public:

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "connection.h"
-#include "http_connection.h"
+#include "http_exchange.h"
 
 namespace realm::transport {
 
@@ -19,8 +19,15 @@ public:
     // callback follows); otherwise the handler hears from the connection.
     virtual MessageConnection *open_websocket(const ConnectSpec &spec, MessageHandler *handler,
                                               std::string *error) = 0;
-    virtual Exchange *open_http(const HttpRequestSpec &spec, HttpConnection::Handler *handler,
+    virtual Exchange *open_http(const HttpRequestSpec &spec, HttpExchange::Handler *handler,
                                 std::string *error) = 0;
+    // True when the last failed open_websocket failed because the process
+    // cannot hold another connection (its descriptor limit), not because
+    // the server could not be reached.
+    bool last_open_at_capacity() const { return at_capacity_; }
+
+protected:
+    bool at_capacity_ = false;
 };
 
 class LwsConnector final : public Connector {
@@ -28,7 +35,7 @@ public:
     explicit LwsConnector(EventLoop &loop) : loop_(loop) {}
     MessageConnection *open_websocket(const ConnectSpec &spec, MessageHandler *handler,
                                       std::string *error) override;
-    Exchange *open_http(const HttpRequestSpec &spec, HttpConnection::Handler *handler,
+    Exchange *open_http(const HttpRequestSpec &spec, HttpExchange::Handler *handler,
                         std::string *error) override;
 
 private:

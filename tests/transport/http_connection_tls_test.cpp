@@ -1,4 +1,4 @@
-// HttpConnection over TLS: verified exchanges by name, IPv4 and IPv6 address
+// HttpExchange over TLS: verified exchanges by name, IPv4 and IPv6 address
 // (lws cannot check an IPv6 literal itself), untrusted and mismatched
 // certificates, and the insecure mode. Certificates are made per run.
 #include <gtest/gtest.h>
@@ -101,7 +101,7 @@ void tls_exchange(const TestCert &served, const std::string &host, bool ipv6, co
     EXPECT_TRUE(out->rec.wait_closed());
 }
 
-TEST(HttpConnectionTls, VerifiedExchanges) {
+TEST(HttpExchangeTls, VerifiedExchanges) {
     const TestCert &cert = cert_for_loopback();
     for (auto [host, ipv6] : {std::pair<const char *, bool>{"localhost", false}, {"127.0.0.1", false}, {"::1", true}}) {
         SCOPED_TRACE(host);
@@ -114,7 +114,7 @@ TEST(HttpConnectionTls, VerifiedExchanges) {
     }
 }
 
-TEST(HttpConnectionTls, UntrustedCertificateFails) {
+TEST(HttpExchangeTls, UntrustedCertificateFails) {
     TlsOutcome out;
     tls_exchange(cert_for_loopback(), "localhost", false, "", false, &out);  // system CAs only
     ASSERT_EQ(out.open_error, "");
@@ -126,7 +126,7 @@ TEST(HttpConnectionTls, UntrustedCertificateFails) {
     EXPECT_EQ(out.rec.heads(), 0);
 }
 
-TEST(HttpConnectionTls, NameOrAddressMismatchFails) {
+TEST(HttpExchangeTls, NameOrAddressMismatchFails) {
     const TestCert &cert = cert_for_localhost_only();
     for (auto [host, ipv6] : {std::pair<const char *, bool>{"127.0.0.1", false}, {"::1", true}}) {
         SCOPED_TRACE(host);
@@ -141,7 +141,7 @@ TEST(HttpConnectionTls, NameOrAddressMismatchFails) {
     }
 }
 
-TEST(HttpConnectionTls, InsecureSkipsTheChecks) {
+TEST(HttpExchangeTls, InsecureSkipsTheChecks) {
     TlsOutcome out;
     tls_exchange(cert_for_localhost_only(), "127.0.0.1", false, "", true, &out);
     EXPECT_EQ(out.open_error, "");

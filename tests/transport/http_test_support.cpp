@@ -11,7 +11,7 @@
 namespace realm::test {
 
 using transport::EventLoop;
-using transport::HttpConnection;
+using transport::HttpExchange;
 using transport::HttpRequestSpec;
 
 namespace {
@@ -61,11 +61,11 @@ void run_on_loop(const std::function<void()> &fn) {
 
 Started start(const HttpRequestSpec &spec, Recorder *rec) {
     Started s;
-    run_on_loop([&] { s.conn = HttpConnection::open(loop(), spec, rec, &s.error); });
+    run_on_loop([&] { s.conn = HttpExchange::open(loop(), spec, rec, &s.error); });
     return s;
 }
 
-void detach(HttpConnection *conn, Recorder *rec) {
+void detach(HttpExchange *conn, Recorder *rec) {
     run_on_loop([&] {
         rec->mark_detached();
         conn->detach();

@@ -1,4 +1,4 @@
-// What the HttpConnection tests share: the one event loop they all run on, a
+// What the HttpExchange tests share: the one event loop they all run on, a
 // handler that records what arrives (read from the test thread while the loop
 // thread writes), and builders of the raw responses scripted servers send.
 #pragma once
@@ -13,7 +13,7 @@
 
 #include "scripted_server.h"
 #include "transport/event_loop.h"
-#include "transport/http_connection.h"
+#include "transport/http_exchange.h"
 
 namespace realm::test {
 
@@ -26,7 +26,7 @@ transport::EventLoop &loop();
 void run_on_loop(const std::function<void()> &fn);
 
 // Every callback, in order; waits are bounded by kWait.
-class Recorder : public transport::HttpConnection::Handler {
+class Recorder : public transport::HttpExchange::Handler {
     template <typename P>
     bool wait(P pred) {
         std::unique_lock<std::mutex> lock(m_);
@@ -95,7 +95,7 @@ private:
 };
 
 struct Started {
-    transport::HttpConnection *conn = nullptr;
+    transport::HttpExchange *conn = nullptr;
     std::string error;
 };
 
@@ -103,7 +103,7 @@ struct Started {
 Started start(const transport::HttpRequestSpec &spec, Recorder *rec);
 
 // Detaches on the loop thread; from then on every callback to rec is a failure.
-void detach(transport::HttpConnection *conn, Recorder *rec);
+void detach(transport::HttpExchange *conn, Recorder *rec);
 
 // A request to the scripted server on 127.0.0.1.
 transport::HttpRequestSpec spec_for(const ScriptedServer &server, std::string method = "POST", std::string path = "/",

@@ -271,53 +271,62 @@ void ScriptedServer::serve(int fd) {
     }
     ReceivedRequest req;
     bool ok = (!ssl || SSL_accept(ssl) == 1) && read_request(fd, ssl, &req);
-    std::vector<Step> steps;
-    if (ok) {
-        steps = script_(req);
-        std::lock_guard<std::mutex> lock(mutex_);
-        requests_.push_back(req);
-    }
-    cv_.notify_all();
-    for (const Step &s : steps) {
-        if (!ok) break;
-        switch (s.kind) {
-            case Step::kWrite:
-                ok = send_all(fd, ssl, s.data.data(), s.data.size());
-                break;
-            case Step::kWriteBytewise:
-                ok = !ssl && send_bytewise(fd, s.data);  // plain TCP only
-                break;
-            case Step::kGate: {
-                std::unique_lock<std::mutex> lock(mutex_);
-                cv_.wait(lock, [&] { return stopping_ || gates_.count(s.gate) > 0; });
-                ok = !stopping_;
-                break;
-            }
-            case Step::kPause: {
-                std::unique_lock<std::mutex> lock(mutex_);
-                cv_.wait_for(lock, std::chrono::milliseconds(s.ms), [&] { return stopping_; });
-                ok = !stopping_;
-                break;
-            }
-            case Step::kAwaitClientClose: {
-                char tmp[4096];
-                for (;;) {
-                    ssize_t n = read_some(fd, ssl, tmp, sizeof tmp);
-                    if (n < 0 && errno == EINTR) continue;
-                    if (n <= 0) break;
-                }
-                {
-                    std::lock_guard<std::mutex> lock(mutex_);
-                    if (!stopping_) ++client_closes_;
-                }
-                cv_.notify_all();
-                ok = false;  // nothing more to do on this connection
-                break;
-            }
-            case Step::kClose:
-                ok = false;
-                break;
+    for (int on_connection = 0; ok; ++on_connection) {
+        req.on_connection = on_connection;
+        std::vector<Step> steps = script_(req);
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            requests_.push_back(req);
         }
+        cv_.notify_all();
+        bool next = false;
+        for (const Step &s : steps) {
+            if (!ok || next) break;
+            switch (s.kind) {
+                case Step::kWrite:
+                    ok = send_all(fd, ssl, s.data.data(), s.data.size());
+                    break;
+                case Step::kWriteBytewise:
+                    ok = !ssl && send_bytewise(fd, s.data);  // plain TCP only
+                    break;
+                case Step::kGate: {
+                    std::unique_lock<std::mutex> lock(mutex_);
+                    cv_.wait(lock, [&] { return stopping_ || gates_.count(s.gate) > 0; });
+                    ok = !stopping_;
+                    break;
+                }
+                case Step::kPause: {
+                    std::unique_lock<std::mutex> lock(mutex_);
+                    cv_.wait_for(lock, std::chrono::milliseconds(s.ms), [&] { return stopping_; });
+                    ok = !stopping_;
+                    break;
+                }
+                case Step::kAwaitClientClose: {
+                    char tmp[4096];
+                    for (;;) {
+                        ssize_t n = read_some(fd, ssl, tmp, sizeof tmp);
+                        if (n < 0 && errno == EINTR) continue;
+                        if (n <= 0) break;
+                    }
+                    {
+                        std::lock_guard<std::mutex> lock(mutex_);
+                        if (!stopping_) ++client_closes_;
+                    }
+                    cv_.notify_all();
+                    ok = false;  // nothing more to do on this connection
+                    break;
+                }
+                case Step::kClose:
+                    ok = false;
+                    break;
+                case Step::kNextRequest:
+                    next = true;
+                    break;
+            }
+        }
+        if (!ok || !next) break;
+        req = ReceivedRequest();
+        ok = read_request(fd, ssl, &req);
     }
     {
         std::lock_guard<std::mutex> lock(mutex_);

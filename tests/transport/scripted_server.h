@@ -1,7 +1,8 @@
 // An in-process HTTP/1.1 server for transport tests: one listening socket on
 // 127.0.0.1 (port 0), a thread per accepted connection that reads one request
 // (head and Content-Length body) and then plays a script of steps chosen for
-// that request: writes, writes of one byte at a time, gates the test opens,
+// that request (which may end by reading the next request on the same
+// connection: keep-alive): writes, writes of one byte at a time, gates the test opens,
 // timed pauses, waiting for the client to close. Optionally over TLS and/or
 // on ::1.
 #pragma once
@@ -27,6 +28,7 @@ struct ReceivedRequest {
     std::vector<std::pair<std::string, std::string>> headers;  // in order, as received
     std::string raw_head;                                      // up to and including the empty line
     std::string body;
+    int on_connection = 0;                                     // requests read before it on its connection
     // First value of a header (name compared case-insensitively), "" if absent.
     std::string header(std::string_view name) const;
     size_t count(std::string_view name) const;
@@ -40,6 +42,7 @@ struct Step {
         kPause,             // wait `ms` milliseconds (a quiet period on the wire)
         kAwaitClientClose,  // read until the client closes (counted by wait_client_closes)
         kClose,             // close the connection now
+        kNextRequest,       // read the next request on this connection and play its script
     };
     Kind kind;
     std::string data;
@@ -52,6 +55,7 @@ struct Step {
     static Step pause(int ms) { return {kPause, {}, 0, ms}; }
     static Step await_client_close() { return {kAwaitClientClose, {}, 0, 0}; }
     static Step close() { return {kClose, {}, 0, 0}; }
+    static Step next_request() { return {kNextRequest, {}, 0, 0}; }
 };
 
 struct ServerOptions {

@@ -158,7 +158,7 @@ transport::MessageConnection *FakeConnector::open_websocket(const transport::Con
 }
 
 transport::Exchange *FakeConnector::open_http(const transport::HttpRequestSpec &spec,
-                                              transport::HttpConnection::Handler *handler, std::string *error) {
+                                              transport::HttpExchange::Handler *handler, std::string *error) {
     if (refuse) {
         *error = "refused by the test";
         return nullptr;

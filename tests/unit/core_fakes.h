@@ -80,7 +80,7 @@ public:
 class FakeExchange final : public transport::Exchange {
 public:
     transport::HttpRequestSpec spec;
-    transport::HttpConnection::Handler *handler = nullptr;
+    transport::HttpExchange::Handler *handler = nullptr;
     bool detached = false;
 
     void detach() override {
@@ -103,7 +103,7 @@ public:
 
     transport::MessageConnection *open_websocket(const transport::ConnectSpec &spec, transport::MessageHandler *handler,
                                                  std::string *error) override;
-    transport::Exchange *open_http(const transport::HttpRequestSpec &spec, transport::HttpConnection::Handler *handler,
+    transport::Exchange *open_http(const transport::HttpRequestSpec &spec, transport::HttpExchange::Handler *handler,
                                    std::string *error) override;
 };
 
