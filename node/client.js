@@ -127,7 +127,11 @@ class RealmWebSocketClient {
 
   /** Whether the server announced a protocol extension ("interleave", "cancel", "retry_after", "terminal"). */
   hasExtension(name) {
-    return this.#native.hasExtension(String(name));
+    try {
+      return this.#native.hasExtension(String(name));
+    } catch (e) {
+      throw toRealmError(e);
+    }
   }
 
   // ---- requests

@@ -38,7 +38,9 @@ export interface RealmClientOptions {
   tlsInsecure?: boolean;
   /** Largest message, bytes (1024-1073741824), both ways: a larger request is not sent and fails alone with MESSAGE_TOO_LARGE. Default 16 MiB. */
   maxMessageSize?: number;
-  /** Most requests accepted but not yet sent; past that, calls fail with QUEUE_FULL. Default `4096`. */
+  /** Most requests waiting for a connection (connecting, reconnecting, all pooled connections taken); past that,
+   *  calls fail with QUEUE_FULL. Requests on a ready multiplexed connection are not counted; a client holds at most
+   *  max(65536, this) active requests. Default `4096`. */
   maxQueuedRequests?: number;
   /**
    * Busy polling, microseconds (0-1000000). After a request is sent or a frame arrives, librealm's
@@ -165,7 +167,10 @@ export type RealmErrorCode =
   | 'SERVER_ERROR'
   | 'PROTOCOL_ERROR'
   | 'MESSAGE_TOO_LARGE'
-  | 'QUEUE_FULL';
+  | 'QUEUE_FULL'
+  | 'INVALID_REQUEST'
+  | 'NOT_FOUND'
+  | 'TOO_MANY_CONNECTIONS';
 
 export type RealmErrorCategory =
   | 'none'

@@ -1,5 +1,7 @@
 // realm-server: the reference Realm WebSocket server that librealm's tests,
 // examples and benchmarks run against. See options.cpp for the command line.
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <string>
 
@@ -23,6 +25,13 @@ int main(int argc, char **argv) {
             break;
     }
     lws_set_log_level(options.verbose ? (LLL_ERR | LLL_WARN | LLL_NOTICE) : LLL_ERR, nullptr);
+    // A server is the one to hold many connections: raise the soft descriptor
+    // limit to the hard one before lws sizes its tables from it.
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
 
     LwsServer server(options);
     if (!server.start(&error)) {

@@ -7,11 +7,41 @@
 
 namespace realm_node {
 
+namespace {
+
+// True if UTF-16 text has a surrogate without its other half.
+bool HasLoneSurrogate(const std::u16string &s) {
+    for (size_t i = 0; i < s.size(); ++i) {
+        char16_t c = s[i];
+        if (c < 0xD800 || c > 0xDFFF) continue;
+        if (c <= 0xDBFF && i + 1 < s.size() && s[i + 1] >= 0xDC00 && s[i + 1] <= 0xDFFF) {
+            ++i;  // a pair
+            continue;
+        }
+        return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+std::string StringArg(Napi::Env env, const Napi::Value &v, const std::string &what) {
+    if (!v.IsString()) ThrowRealm(env, REALM_ERR_INVALID_ARGUMENT, what + " must be a string");
+    Napi::String js = v.As<Napi::String>();
+    std::string s = js.Utf8Value();
+    if (s.find('\0') != std::string::npos)
+        ThrowRealm(env, REALM_ERR_INVALID_ARGUMENT, what + " contains a NUL character");
+    // V8 writes a lone surrogate as U+FFFD (EF BF BD): only text holding one
+    // needs the UTF-16 look, since a real U+FFFD is rare.
+    if (s.find("\xEF\xBF\xBD") != std::string::npos && HasLoneSurrogate(js.Utf16Value()))
+        ThrowRealm(env, REALM_ERR_INVALID_ARGUMENT, what + " is not valid Unicode: it contains a lone surrogate");
+    return s;
+}
+
 std::string OptString(Napi::Env env, const Napi::Value &v, const char *key, bool *present) {
     *present = IsSet(v);
     if (!*present) return {};
-    if (!v.IsString()) ThrowRealm(env, REALM_ERR_INVALID_ARGUMENT, std::string("option '") + key + "' must be a string");
-    return v.As<Napi::String>().Utf8Value();
+    return StringArg(env, v, std::string("option '") + key + "'");
 }
 
 bool OptUint(Napi::Env env, const Napi::Value &v, const char *key, double lo, double hi, double *out) {

@@ -12,7 +12,14 @@ namespace realm_node {
 
 inline bool IsSet(const Napi::Value &v) { return !v.IsUndefined() && !v.IsNull(); }
 
-// A string option; *present tells whether it was given.
+// A string argument for the core, as UTF-8. The C API takes NUL-terminated
+// strings, so a NUL character would cut the value short, and a lone
+// surrogate would become U+FFFD: both throw INVALID_ARGUMENT naming `what`
+// (e.g. "generate: 'prompt'"), as does a value that is not a string. The
+// value itself is never quoted (it may be an API key).
+std::string StringArg(Napi::Env env, const Napi::Value &v, const std::string &what);
+
+// A string option; *present tells whether it was given. Checked as StringArg.
 std::string OptString(Napi::Env env, const Napi::Value &v, const char *key, bool *present);
 
 // A millisecond or count option: a finite integer in [lo, hi]. False if not given.

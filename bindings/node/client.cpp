@@ -377,8 +377,7 @@ Napi::Value Client::Generate(const Napi::CallbackInfo &info) {
     EnsureOpen(env);
     int32_t mode = info[0].As<Napi::Number>().Int32Value();
     realm_generate_params_t p = REALM_GENERATE_PARAMS_INIT;
-    if (!info[1].IsString()) ThrowRealm(env, REALM_ERR_INVALID_ARGUMENT, "generate: 'prompt' must be a string");
-    std::string prompt = info[1].As<Napi::String>().Utf8Value();
+    std::string prompt = StringArg(env, info[1], "generate: 'prompt'");
     p.prompt = prompt.c_str();
     bool present;
     std::string model = OptString(env, info[2], "model", &present);
@@ -395,7 +394,7 @@ Napi::Value Client::Generate(const Napi::CallbackInfo &info) {
     p.stream = (mode == MODE_STREAM || stream) ? 1 : 0;
     std::string extra;
     if (info[9].IsString()) {
-        extra = info[9].As<Napi::String>().Utf8Value();
+        extra = StringArg(env, info[9], "generate: 'extraParams'");
         p.extra_params_json = extra.c_str();
     }
     realm_call_options_t co = CallOptions(env, info[10], info[11]);
@@ -407,23 +406,23 @@ Napi::Value Client::Generate(const Napi::CallbackInfo &info) {
 // pipeline(name, inputJson | undefined, timeout, idleTimeout) and
 // call(function, paramsJson | undefined, timeout, idleTimeout): a name and
 // optional JSON text (the core checks it), answered with one JSON result.
-Napi::Value Client::NamedJsonRequest(const Napi::CallbackInfo &info, const char *name_error, NamedStart start) {
+Napi::Value Client::NamedJsonRequest(const Napi::CallbackInfo &info, const char *what, const char *name_what,
+                                     NamedStart start) {
     Napi::Env env = info.Env();
     EnsureOpen(env);
-    if (!info[0].IsString()) ThrowRealm(env, REALM_ERR_INVALID_ARGUMENT, name_error);
-    std::string name = info[0].As<Napi::String>().Utf8Value();
+    std::string name = StringArg(env, info[0], std::string(what) + ": " + name_what);
     bool has_json = info[1].IsString();
-    std::string json = has_json ? info[1].As<Napi::String>().Utf8Value() : std::string();
+    std::string json = has_json ? StringArg(env, info[1], std::string(what) + ": JSON argument") : std::string();
     realm_call_options_t co = CallOptions(env, info[2], info[3]);
     return StartRequest(env, MODE_JSON, [&](const realm_handler_t *h, realm_request_t **req, realm_error_t **err) {
         return start(client_, name.c_str(), has_json ? json.c_str() : nullptr, &co, h, req, err);
     });
 }
 Napi::Value Client::Pipeline(const Napi::CallbackInfo &info) {
-    return NamedJsonRequest(info, "executePipeline: name must be a string", &realm_pipeline);
+    return NamedJsonRequest(info, "executePipeline", "name", &realm_pipeline);
 }
 Napi::Value Client::Call(const Napi::CallbackInfo &info) {
-    return NamedJsonRequest(info, "call: function name must be a string", &realm_call);
+    return NamedJsonRequest(info, "call", "function name", &realm_call);
 }
 
 // health(timeout, idleTimeout) and metadata(timeout, idleTimeout)
@@ -464,7 +463,7 @@ Napi::Value Client::ServerVersion(const Napi::CallbackInfo &info) {
     return InfoString(info.Env(), &realm_client_server_version);
 }
 Napi::Value Client::HasExtension(const Napi::CallbackInfo &info) {
-    std::string name = info[0].As<Napi::String>().Utf8Value();
+    std::string name = StringArg(info.Env(), info[0], "hasExtension: name");
     return Napi::Boolean::New(info.Env(), client_ && realm_client_has_extension(client_, name.c_str()));
 }
 

@@ -90,7 +90,8 @@ private:
                                           const realm_handler_t *, realm_request_t **, realm_error_t **);
     using BareStart = realm_status_t (*)(realm_client_t *, const realm_call_options_t *, const realm_handler_t *,
                                          realm_request_t **, realm_error_t **);
-    Napi::Value NamedJsonRequest(const Napi::CallbackInfo &info, const char *name_error, NamedStart start);
+    Napi::Value NamedJsonRequest(const Napi::CallbackInfo &info, const char *what, const char *name_what,
+                                 NamedStart start);
     Napi::Value BareJsonRequest(const Napi::CallbackInfo &info, BareStart start);
     Napi::Value InfoString(Napi::Env env, int (*get)(const realm_client_t *, char *, size_t));
 

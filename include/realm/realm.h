@@ -118,9 +118,13 @@ typedef enum realm_status {
     REALM_ERR_SERVER = -18,            /**< any other server error code (kept in realm_error_code) */
     REALM_ERR_PROTOCOL = -19,          /**< the server sent something that breaks the protocol */
     REALM_ERR_MESSAGE_TOO_LARGE = -20, /**< a message, inbound or a request's, exceeded the configured limit */
-    REALM_ERR_QUEUE_FULL = -21,        /**< too many requests waiting to be sent */
+    REALM_ERR_QUEUE_FULL = -21,        /**< too many requests waiting for a connection, or active on the client */
     REALM_ERR_INVALID_REQUEST = -22,   /**< the server rejected the request (HTTP 400/422, OpenAI invalid_request_error) */
-    REALM_ERR_NOT_FOUND = -23          /**< the model or endpoint does not exist (HTTP 404, model_not_found) */
+    REALM_ERR_NOT_FOUND = -23,         /**< the model or endpoint does not exist (HTTP 404, model_not_found) */
+    REALM_ERR_TOO_MANY_CONNECTIONS = -24 /**< the process's connection capacity is used up: the shared event
+                                              thread's descriptor table, sized from RLIMIT_NOFILE at its start
+                                              (the message gives the limit); raise `ulimit -n` or use fewer
+                                              clients. Retryable once connections close. */
 } realm_status_t;
 
 /** Static, upper-case name of a status ("RATE_LIMIT_EXCEEDED"); "UNKNOWN" if unknown. */
@@ -262,9 +266,21 @@ REALM_API realm_status_t realm_options_set_tls_insecure(realm_options_t *opts, i
  *  connection on an oversized message; the upstream server's frame limit is
  *  16 MiB). */
 REALM_API realm_status_t realm_options_set_max_message_size(realm_options_t *opts, size_t bytes);
-/** Most requests accepted but not yet written to the socket, 1..1048576 [4096].
- *  Past that, start functions return REALM_ERR_QUEUE_FULL. */
+/** Most requests waiting for a connection, 1..1048576 [4096]: back-pressure
+ *  while the client connects or reconnects, or while all its connections are
+ *  taken (openai-ws pool, openai-http). Past that, start functions return
+ *  REALM_ERR_QUEUE_FULL. Requests started while a multiplexed connection
+ *  (realm, openai-ws "multiplex") is ready are not counted: they go out at
+ *  once, their frames waiting in the connection's send buffer only for socket
+ *  writability. Memory bound: a client holds at most
+ *  max(REALM_MAX_ACTIVE_REQUESTS, this limit) requests accepted and not yet
+ *  ended, whatever its state (each costs its request frame plus about 1 KiB,
+ *  and its received text until it ends); past that, start functions return
+ *  REALM_ERR_QUEUE_FULL as well. */
 REALM_API realm_status_t realm_options_set_max_queued_requests(realm_options_t *opts, uint32_t n);
+/** Requests one client holds at once (accepted, not yet ended) with the default
+ *  max_queued_requests; see realm_options_set_max_queued_requests. */
+#define REALM_MAX_ACTIVE_REQUESTS 65536
 /** Default of realm_options_set_busy_poll_us. */
 #define REALM_DEFAULT_BUSY_POLL_US 100
 /** Busy polling, 0..1000000 us [REALM_DEFAULT_BUSY_POLL_US = 100]. After this client sends a request or

@@ -11,6 +11,7 @@ import atexit
 import inspect
 import json
 import logging
+import math
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 
 from . import _realm
@@ -42,7 +43,14 @@ def _seconds_to(unit_per_second: int, seconds: Optional[float], name: str) -> Op
         return None
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
         raise TypeError(f"{name} must be a number of seconds")
-    return int(round(seconds * unit_per_second))
+    # Checked before converting: NaN and infinities have no integer value, a
+    # negative one could round to 0 ("none"), and the core's unit is 32 bits.
+    if (isinstance(seconds, float) and not math.isfinite(seconds)) or seconds < 0:
+        raise _errors.InvalidArgumentError(f"{name} must be a finite number of seconds >= 0")
+    value = int(round(seconds * unit_per_second))
+    if value > 0xFFFFFFFF:
+        raise _errors.InvalidArgumentError(f"{name} is too large")
+    return value
 
 
 def _ms(seconds: Optional[float], name: str) -> Optional[int]:

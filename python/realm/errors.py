@@ -7,7 +7,8 @@ generated from that table at import time, as a subclass of its family:
     RealmError
     ├── InvalidArgumentError (also ValueError)   InvalidUrlError, InvalidStateError
     ├── ConnectionError (also builtins.ConnectionError)
-    │       NotConnectedError, ConnectFailedError, TlsError, ConnectionLostError, QueueFullError
+    │       NotConnectedError, ConnectFailedError, TlsError, ConnectionLostError, QueueFullError,
+    │       TooManyConnectionsError
     ├── TimeoutError (also builtins.TimeoutError)  IdleTimeoutError
     ├── CancelledError
     ├── AuthenticationError                        UnauthorizedError

@@ -27,17 +27,32 @@ realm_status_t ClientCore::post_request(realm_request_t *req, std::string *why) 
         *why = "the client is not connected: connect it first";
         return REALM_ERR_NOT_CONNECTED;
     }
+    // Two bounds (realm_options_set_max_queued_requests). The queue limit is
+    // back-pressure while requests wait for a connection: the client is
+    // connecting or reconnecting, or its connections are all taken (pool,
+    // per-request HTTP). On a ready multiplexed connection a request goes
+    // out at once, its frame possibly waiting for socket writability: that
+    // is not queuing, so only the memory bound on active requests applies.
     auto &queued = router_.queued();
-    if (queued.load(std::memory_order_relaxed) >= opts_.max_queued_requests) {
-        *why = "more than " + std::to_string(opts_.max_queued_requests) + " requests are waiting to be sent";
+    auto &active = router_.active();
+    bool live = caps_.policy == protocol::ConnectionPolicy::Multiplexed && st == REALM_STATE_CONNECTED;
+    if (!live && queued.load(std::memory_order_relaxed) >= opts_.max_queued_requests) {
+        *why = "more than " + std::to_string(opts_.max_queued_requests) + " requests are waiting for a connection";
+        return REALM_ERR_QUEUE_FULL;
+    }
+    uint32_t max_active = std::max<uint32_t>(REALM_MAX_ACTIVE_REQUESTS, opts_.max_queued_requests);
+    if (active.load(std::memory_order_relaxed) >= max_active) {
+        *why = "more than " + std::to_string(max_active) + " requests are active on this client";
         return REALM_ERR_QUEUE_FULL;
     }
     queued.fetch_add(1, std::memory_order_relaxed);
+    active.fetch_add(1, std::memory_order_relaxed);
     req->client = weak_from_this();
     req->retain();  // the router's reference, dropped by finish()
     auto self = shared_from_this();
     if (!loop_.post([self, req] { self->enqueue(req); })) {
         queued.fetch_sub(1, std::memory_order_relaxed);
+        active.fetch_sub(1, std::memory_order_relaxed);
         req->release();
         *why = "the event loop is shutting down";
         return REALM_ERR_INVALID_STATE;

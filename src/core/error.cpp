@@ -28,9 +28,10 @@ const realm_error_info_t kTable[] = {
     {REALM_ERR_SERVER, "SERVER_ERROR", "server reported an error", REALM_CATEGORY_SERVER, 0},
     {REALM_ERR_PROTOCOL, "PROTOCOL_ERROR", "server violated the protocol", REALM_CATEGORY_PROTOCOL, 0},
     {REALM_ERR_MESSAGE_TOO_LARGE, "MESSAGE_TOO_LARGE", "message exceeds the size limit", REALM_CATEGORY_PROTOCOL, 0},
-    {REALM_ERR_QUEUE_FULL, "QUEUE_FULL", "too many requests waiting to be sent", REALM_CATEGORY_CONNECTION, 1},
+    {REALM_ERR_QUEUE_FULL, "QUEUE_FULL", "too many requests waiting for a connection or active on the client", REALM_CATEGORY_CONNECTION, 1},
     {REALM_ERR_INVALID_REQUEST, "INVALID_REQUEST", "the server rejected the request as invalid", REALM_CATEGORY_SERVER, 0},
     {REALM_ERR_NOT_FOUND, "NOT_FOUND", "the model or endpoint does not exist on the server", REALM_CATEGORY_SERVER, 0},
+    {REALM_ERR_TOO_MANY_CONNECTIONS, "TOO_MANY_CONNECTIONS", "the process cannot hold more connections (descriptor limit)", REALM_CATEGORY_CONNECTION, 1},
 };
 
 const realm_error_info_t kUnknown = {REALM_ERR_INTERNAL, "UNKNOWN", "unknown status", REALM_CATEGORY_INTERNAL, 0};

@@ -12,6 +12,8 @@ realm_queue::~realm_queue() {
         if (it.request) it.request->release();
     for (auto &it : polled)
         if (it.request) it.request->release();
+    for (size_t i = batch_pos; i < batch.size(); ++i)
+        if (batch[i].request) batch[i].request->release();
     if (efd >= 0) close(efd);
 }
 
@@ -90,23 +92,32 @@ void realm_queue::push_client_event(void *user, const realm_client_event_t &ev) 
 
 size_t realm_queue::poll(realm_queue_event_t *out, size_t max) {
     std::vector<Item> old;
-    size_t n;
+    old.swap(polled);
+    size_t n = 0;
     {
         std::lock_guard<std::mutex> lock(mu);
-        old.swap(polled);
-        n = items.size() < max ? items.size() : max;
-        if (n == items.size()) {
-            polled.swap(items);
-            armed = true;
-        } else {
-            polled.assign(std::make_move_iterator(items.begin()), std::make_move_iterator(items.begin() + long(n)));
-            items.erase(items.begin(), items.begin() + long(n));
+        polled.reserve(max);
+        while (n < max) {
+            if (batch_pos == batch.size()) {
+                // Everything taken before is handed out: take what arrived since.
+                batch.clear();
+                batch_pos = 0;
+                if (items.empty()) break;
+                batch.swap(items);
+            }
+            polled.push_back(std::move(batch[batch_pos++]));
+            ++n;
         }
-        if (armed && efd >= 0) {
-            // Reset the counter so the fd is readable again only for new work.
-            uint64_t v;
-            ssize_t r = read(efd, &v, sizeof v);
-            (void)r;
+        if (batch_pos == batch.size() && items.empty()) {
+            batch.clear();
+            batch_pos = 0;
+            armed = true;
+            if (efd >= 0) {
+                // Reset the counter so the fd is readable again only for new work.
+                uint64_t v;
+                ssize_t r = read(efd, &v, sizeof v);
+                (void)r;
+            }
         }
     }
     for (auto &it : old)

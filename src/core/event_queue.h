@@ -43,7 +43,13 @@ struct realm_queue {
 
     int efd = -1;
     std::mutex mu;
-    std::vector<Item> items;     // produced, not yet polled
+    std::vector<Item> items;     // produced, not yet taken by the consumer
+    // Consumer side (poll only): `items` is taken whole, under the lock, into
+    // `batch` and handed out from `batch_pos`, so that each event is moved a
+    // bounded number of times however long the backlog (taking a prefix of
+    // `items` and erasing it cost O(backlog) per poll: quadratic drains).
+    std::vector<Item> batch;
+    size_t batch_pos = 0;
     std::vector<Item> polled;    // handed out by the last poll
     bool armed = true;           // the consumer drained everything: next push wakes it
     void (*notify)(void *) = nullptr;

@@ -7,6 +7,10 @@
 #include "transport/event_loop.h"
 
 namespace realm::core {
+namespace {
+// How long a failed handshake waits for the server's announced close.
+constexpr uint32_t kFailingCloseWaitMs = 1000;
+}  // namespace
 
 Link::Link(const LinkEnv &env, LinkOwner &owner)
     : env_(env), owner_(owner), connect_timer_(env.loop), ping_timer_(env.loop) {}
@@ -32,7 +36,10 @@ void Link::open() {
     std::string why;
     conn_ = env_.connector.open_websocket(spec, this, &why);
     if (!conn_) {
-        fail(make_error(REALM_ERR_CONNECT_FAILED, why), true);
+        fail(make_error(env_.connector.last_open_at_capacity() ? REALM_ERR_TOO_MANY_CONNECTIONS
+                                                               : REALM_ERR_CONNECT_FAILED,
+                        why),
+             true);
         return;
     }
     connect_timer_.schedule_ms(o.connect_timeout_ms, [this] {
@@ -88,6 +95,14 @@ void Link::lost(const Error &err, int close_code, const std::string &reason) {
 void Link::apply(protocol::HandshakeStep step) {
     using Kind = protocol::HandshakeStep::Kind;
     if (step.kind == Kind::Fail) {
+        if (step.server_closes && conn_) {
+            // Wait briefly for the server's close so that the error carries
+            // its close code, as a close during the handshake does.
+            phase_ = Phase::Failing;
+            failing_ = make_error(step.status, step.message);
+            connect_timer_.schedule_ms(kFailingCloseWaitMs, [this] { fail(failing_, false); });
+            return;
+        }
         fail(make_error(step.status, step.message), step.retryable);
         return;
     }
@@ -163,6 +178,12 @@ void Link::on_message(std::string_view payload, bool binary) {
 
 void Link::on_closed(const transport::CloseInfo &info) {
     conn_ = nullptr;
+    if (phase_ == Phase::Failing) {
+        Error e = failing_;
+        e.close_code = info.close_code;
+        fail(e, false);
+        return;
+    }
     if (phase_ != Phase::Ready) {
         if (phase_ == Phase::Closed) return;
         Error e;

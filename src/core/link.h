@@ -59,7 +59,9 @@ public:
     // handshake). May report failure to the owner before it returns.
     void open();
     bool ready() const { return phase_ == Phase::Ready; }
-    bool opening() const { return phase_ == Phase::Opening || phase_ == Phase::Handshake; }
+    bool opening() const {
+        return phase_ == Phase::Opening || phase_ == Phase::Handshake || phase_ == Phase::Failing;
+    }
     const protocol::SessionInfo &session() const { return session_; }
 
     // Sends a text frame built with transport::make_frame_buffer(). Ready only.
@@ -71,7 +73,9 @@ public:
     realm_request *bound = nullptr;
 
 private:
-    enum class Phase { Idle, Opening, Handshake, Ready, Closed };
+    // Failing: the handshake failed and the server is closing; the failure
+    // is reported with its close code when the close arrives (or soon).
+    enum class Phase { Idle, Opening, Handshake, Failing, Ready, Closed };
 
     void apply(protocol::HandshakeStep step);
     void fail(const Error &err, bool retryable);
@@ -93,6 +97,7 @@ private:
     protocol::SessionInfo session_;
     transport::Timer connect_timer_;
     transport::Timer ping_timer_;
+    Error failing_;             // Failing: the error to report
     int64_t last_rx_us_ = 0;    // last frame or pong
     int64_t ping_sent_us_ = 0;  // last keepalive ping (0 = none)
 };

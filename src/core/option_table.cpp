@@ -1,5 +1,6 @@
 #include "core/option_table.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdint>
 #include <limits>
@@ -176,7 +177,10 @@ OptionResult set_option(Options &o, std::string_view key, const char *v) {
     if (key == "auth_message") return set_flag(o.auth_message, key, v);
     if (key == "multiplex") return set_flag(o.multiplex, key, v);
     if (key == "json_ping") return set_flag(o.json_ping, key, v);
-    return {REALM_ERR_INVALID_ARGUMENT, "unknown option '" + std::string(key.substr(0, 64)) + "'"};
+    // At most 64 bytes of the key, cut on a UTF-8 character boundary.
+    size_t n = std::min<size_t>(key.size(), 64);
+    while (n < key.size() && n > 0 && (static_cast<unsigned char>(key[n]) & 0xC0) == 0x80) --n;
+    return {REALM_ERR_INVALID_ARGUMENT, "unknown option '" + std::string(key.substr(0, n)) + "'"};
 }
 
 }  // namespace realm::core

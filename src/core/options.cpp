@@ -58,6 +58,10 @@ std::string parse_url(const std::string &url, ServerUrl *out) {
         size_t close = authority.find(']');
         if (close == std::string::npos) return "URL has an unterminated IPv6 address";
         u.host = authority.substr(1, close - 1);
+        // An IPv6 address: hex digits and ':' (an IPv4 tail may add '.').
+        if (u.host.find(':') == std::string::npos ||
+            u.host.find_first_not_of("0123456789abcdefABCDEF:.") != std::string::npos)
+            return "URL has an invalid IPv6 address";
         std::string after = authority.substr(close + 1);
         if (!after.empty()) {
             if (after[0] != ':') return "URL has junk after the IPv6 address";

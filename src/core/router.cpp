@@ -7,7 +7,6 @@
 
 namespace realm::core {
 namespace {
-constexpr size_t kMaxZombies = 65536;
 
 realm_outcome_t outcome_for(const Error &e) {
     return e.status == REALM_ERR_CANCELLED ? REALM_OUTCOME_CANCELLED : REALM_OUTCOME_ERROR;
@@ -144,25 +143,14 @@ realm_request_t *RequestRouter::find(std::string_view id) const {
 }
 
 bool RequestRouter::drop_late_frame(std::string_view id, bool terminal) {
-    if (zombies_.empty()) return false;
-    auto z = zombies_.find(std::string(id));
-    if (z == zombies_.end()) return false;
-    if (terminal) zombies_.erase(z);  // its last frame
+    if (zombies_.empty() || !zombies_.contains(id)) return false;
+    if (terminal) zombies_.retire(id);  // its last frame
     return true;
 }
 
-void RequestRouter::add_zombie(const std::string &id) {
-    if (zombies_.insert(id).second) zombie_order_.push_back(id);
-    while (zombie_order_.size() > kMaxZombies) {
-        zombies_.erase(zombie_order_.front());
-        zombie_order_.pop_front();
-    }
-}
+void RequestRouter::add_zombie(const std::string &id) { zombies_.add(id); }
 
-void RequestRouter::clear_zombies() {
-    zombies_.clear();
-    zombie_order_.clear();
-}
+void RequestRouter::clear_zombies() { zombies_.clear(); }
 
 void RequestRouter::deliver(realm_request_t *req, const protocol::InboundFrame &f) {
     using protocol::FrameKind;
@@ -351,6 +339,7 @@ void RequestRouter::finish(realm_request_t *req, realm_outcome_t outcome, const 
     State prev = req->state;
     req->state = State::Done;
     if (prev == State::Created || prev == State::Queued) queued_.fetch_sub(1, std::memory_order_relaxed);
+    active_.fetch_sub(1, std::memory_order_relaxed);
     if (prev == State::Queued) {
         auto it = std::find(pending_.begin(), pending_.end(), req);
         if (it != pending_.end()) pending_.erase(it);

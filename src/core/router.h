@@ -14,11 +14,11 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "core/error.h"
 #include "core/request.h"
+#include "core/zombie_ids.h"
 #include "protocol/dialect.h"
 
 namespace realm::transport {
@@ -63,6 +63,10 @@ public:
 
     // Any thread: accepted requests not yet written (for the queue limit).
     std::atomic<uint32_t> &queued() { return queued_; }
+    // Any thread: accepted requests not yet ended (queued, being written or
+    // in flight), for the per-client bound on requests held in memory.
+    // Counted up by whoever accepts a request, down by finish().
+    std::atomic<uint32_t> &active() { return active_; }
 
     // An accepted request: starts its total timeout, then sends it or keeps
     // it queued; with `can_wait` false it fails at once with NOT_CONNECTED
@@ -83,6 +87,8 @@ public:
     bool drop_late_frame(std::string_view id, bool terminal);
     void add_zombie(const std::string &id);
     void clear_zombies();
+    // Ids kept for late frames (tests: retired ones must not linger).
+    size_t zombie_entries() const { return zombies_.held(); }
 
     // Applies a Token / Complete / Error / Cancelled frame to `req`.
     void deliver(realm_request_t *req, const protocol::InboundFrame &f);
@@ -120,10 +126,10 @@ private:
     Host &host_;
     const RouterConfig cfg_;
     std::atomic<uint32_t> queued_{0};
+    std::atomic<uint32_t> active_{0};
     std::deque<realm_request_t *> pending_;    // waiting for a connection
     std::unordered_map<std::string_view, realm_request_t *> inflight_;  // keys view req->id
-    std::unordered_set<std::string> zombies_;  // ended here; drop their late frames
-    std::deque<std::string> zombie_order_;
+    ZombieIds zombies_{65536};  // ended here; drop their late frames
     std::vector<realm_request_t *> dirty_;
     bool flush_scheduled_ = false;
     uint64_t send_seq_ = 0;

@@ -109,11 +109,15 @@ struct HandshakeStep {
     realm_status_t status = REALM_OK;   // Fail
     std::string message;                // Fail
     bool retryable = false;             // Fail: a later attempt may succeed
+    bool server_closes = false;         // Fail: the server closes next; the error gets its close code
 
     static HandshakeStep wait(std::string frame = {}) { return {Kind::Wait, std::move(frame), REALM_OK, {}, false}; }
     static HandshakeStep ready(std::string frame = {}) { return {Kind::Ready, std::move(frame), REALM_OK, {}, false}; }
     static HandshakeStep fail(realm_status_t s, std::string why, bool retryable = false) {
         return {Kind::Fail, {}, s, std::move(why), retryable};
+    }
+    static HandshakeStep fail_then_close(realm_status_t s, std::string why) {
+        return {Kind::Fail, {}, s, std::move(why), false, true};
     }
 };
 

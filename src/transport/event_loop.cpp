@@ -5,7 +5,9 @@
 #include <openssl/ssl.h>
 
 #include <sched.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -21,6 +23,8 @@ int ws_connection_callback(struct lws *wsi, enum lws_callback_reasons reason, vo
 int http_connection_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
 
 namespace {
+constexpr rlim_t kMinFdLimit = 1024;
+constexpr rlim_t kMaxFdLimit = 1048576;
 
 std::mutex g_loop_mutex;              // guards g_loop and creation
 std::weak_ptr<EventLoop> g_loop;
@@ -87,6 +91,19 @@ std::shared_ptr<EventLoop> EventLoop::acquire(std::string *error) {
     return loop;
 }
 
+bool EventLoop::connection_fits(std::string *why) const {
+    // Descriptors that are not connections: lws's wake pipe, the queues'
+    // eventfds, files, stdio. Keep a margin for them.
+    unsigned reserve = std::max(32u, fd_limit_ / 16);
+    if (connections_ + reserve < fd_limit_) return true;
+    if (why)
+        *why = "too many connections in this process: " + std::to_string(connections_) +
+               " are open and the descriptor limit is " + std::to_string(fd_limit_) +
+               " (RLIMIT_NOFILE soft limit when the event thread started, less a reserve of " +
+               std::to_string(reserve) + "); raise it with `ulimit -n` before creating the first client";
+    return false;
+}
+
 bool EventLoop::start(std::string *error) {
     thread_ = std::thread([this] { run(); });
     std::unique_lock<std::mutex> lock(start_mutex_);
@@ -108,7 +125,18 @@ void EventLoop::run() {
     info.protocols = kProtocols;
     // OpenSSL is initialised once here; vhosts are explicit (see vhost_for).
     info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
-    info.fd_limit_per_thread = 1024;  // fd tables sized by ulimit otherwise
+    // One lws table entry per descriptor the process may open: size it from
+    // the soft RLIMIT_NOFILE (lws's own default, but clamped so an unlimited
+    // or huge limit does not cost a huge table). A process that wants more
+    // connections raises its limit (ulimit -n) before its first client.
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        rlim_t n = rl.rlim_cur;
+        if (n == RLIM_INFINITY || n > kMaxFdLimit) n = kMaxFdLimit;
+        if (n < kMinFdLimit) n = kMinFdLimit;
+        fd_limit_ = unsigned(n);
+    }
+    info.fd_limit_per_thread = fd_limit_;
     // lws 4.1 clients read the socket in pt_serv_buf_size chunks (not
     // rx_buffer_size): 64 KiB reads mean fewer passes and bigger batches.
     info.pt_serv_buf_size = 65536;

@@ -81,6 +81,16 @@ public:
     // is spent, no new window opens.
     void busy_poll_for(uint32_t us);
 
+    // Descriptor capacity of the shared context: the soft RLIMIT_NOFILE when
+    // the loop started (clamped to 1024..1048576; the process's limits are
+    // never changed). lws keeps one table entry per descriptor (~16 bytes).
+    unsigned fd_limit() const { return fd_limit_; }
+    // Loop thread: client connections (WebSockets) open on this loop, and
+    // whether one more fits. When it does not, *why says which limit.
+    void connection_opened() { ++connections_; }
+    void connection_closed() { --connections_; }
+    bool connection_fits(std::string *why) const;
+
 private:
     EventLoop() = default;
     bool start(std::string *error);
@@ -91,6 +101,8 @@ private:
     static void stop_at_exit();
 
     lws_context *context_ = nullptr;
+    unsigned fd_limit_ = 1024;
+    unsigned connections_ = 0;
     std::thread thread_;
     std::thread::id thread_id_;
 

@@ -12,7 +12,13 @@ typedef struct x509_store_ctx_st X509_STORE_CTX;
 namespace realm::transport {
 
 // `host` as given by the user (no brackets). Returns what the lws callback
-// returns; on a failure *error (if empty) receives the reason.
+// returns; on a failure *error (if empty) receives the reason: OpenSSL's text
+// ("certificate has expired", "hostname mismatch", ...) plus the server, the
+// certificate's subject and the detail of that failure (expiry date, the names
+// it holds, its issuer). With `insecure` every error is cleared and the first
+// call of each handshake logs a warning (REALM_LOG_WARN) naming the server.
+// Also runs for plain OpenSSL sessions (tls_session.cpp): it only needs the
+// SSL that owns `store`.
 int verify_server_certificate(X509_STORE_CTX *store, bool insecure, const std::string &host, std::string *error);
 
 // True for an IPv6 literal ("::1").

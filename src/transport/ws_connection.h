@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "connection.h"
+#include "event_loop.h"
 
 struct lws;
 
@@ -39,8 +40,10 @@ public:
 
 private:
     WsConnection(EventLoop &loop, Handler *handler, size_t max_message_size)
-        : loop_(loop), handler_(handler), max_message_size_(max_message_size) {}
-    ~WsConnection() = default;
+        : loop_(loop), handler_(handler), max_message_size_(max_message_size) {
+        loop_.connection_opened();
+    }
+    ~WsConnection() { loop_.connection_closed(); }
 
     int on_writable();
     int append_headers(unsigned char **p, unsigned char *end);

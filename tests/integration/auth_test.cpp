@@ -52,6 +52,19 @@ TEST(Auth, BadOrDisabledKeyFailsWithoutReconnecting) {
     }
 }
 
+// realm-server closes a failed authentication without a status code (1005,
+// realm.md 4): the error says so instead of close code 0.
+TEST(Auth, FailureCarriesTheServersCloseCode) {
+    ServerProcess server;
+    ASSERT_TRUE(server.start({"--api-keys", write_api_keys_file()}));
+    auto c = client_with_key(server, "sk_nope");
+    realm_error_t *err = nullptr;
+    ASSERT_EQ(realm_client_connect_wait(c.get(), 15000, &err), REALM_ERR_UNAUTHORIZED);
+    ASSERT_NE(err, nullptr);
+    EXPECT_EQ(realm_error_close_code(err), 1005);
+    realm_error_destroy(err);
+}
+
 TEST(Auth, MissingKeyIsAClearError) {
     ServerProcess server;
     ASSERT_TRUE(server.start({"--api-keys", write_api_keys_file()}));

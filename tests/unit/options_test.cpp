@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include "core/option_table.h"
 #include "core/options.h"
+#include "protocol/realm_wire.h"
 
 namespace {
 using realm::core::parse_url;
@@ -47,3 +49,28 @@ TEST(Url, UserInfoErrorNeverEchoesTheSecret) {
 }
 
 }  // namespace
+
+// Found by tests/fuzz/fuzz_url: "ws://[6,]" was accepted with host "6,", and
+// display_url() then wrote "ws://6,:80/", which does not parse.
+TEST(Url, FuzzRegressionIpv6LiteralIsChecked) {
+    ServerUrl u;
+    for (const char *bad : {"ws://[6,]", "ws://[]", "ws://[abc]", "ws://[::1%eth0]", "http://[a:b\"]:80"})
+        EXPECT_NE(parse_url(bad, &u), "") << bad;
+    for (const char *good : {"ws://[::1]", "wss://[fe80::1]:8443/x", "http://[::ffff:127.0.0.1]:80", "ws://[2001:DB8::A]"}) {
+        ASSERT_EQ(parse_url(good, &u), "") << good;
+        ServerUrl again;
+        EXPECT_EQ(parse_url(realm::core::display_url(u), &again), "") << good;
+        EXPECT_EQ(again.host, u.host);
+    }
+}
+
+// Found by tests/fuzz/fuzz_options: the unknown-key message kept the first
+// 64 bytes of the key and could cut a UTF-8 character in two.
+TEST(Options, FuzzRegressionUnknownKeyMessageStaysUtf8) {
+    realm::core::Options o;
+    std::string key = std::string(63, 'g') + "\xcf\x82" + "tail";  // U+03C2 across byte 64
+    realm::core::OptionResult r = realm::core::set_option(o, key, "1");
+    EXPECT_EQ(r.status, REALM_ERR_INVALID_ARGUMENT);
+    EXPECT_TRUE(realm::wire::is_valid_utf8(r.why)) << r.why;
+    EXPECT_NE(r.why.find("unknown option '" + std::string(63, 'g') + "'"), std::string::npos) << r.why;
+}

@@ -259,6 +259,36 @@ TEST_F(RouterFixture, LateFramesOfEndedRequestsAreDropped) {
     });
 }
 
+// A client that cancels a lot: zombies whose last frame arrived are
+// forgotten at once, so the bookkeeping stays at the live ones (it used to
+// keep every retired id until 65,536 of them).
+TEST_F(RouterFixture, RetiredZombiesDoNotAccumulate) {
+    make();
+    on_loop([&] {
+        router->add_zombie("live");
+        for (int i = 0; i < 70000; ++i) {
+            std::string id = "r" + std::to_string(i);
+            router->add_zombie(id);
+            router->drop_late_frame(id, false);
+            router->drop_late_frame(id, true);  // its last frame
+        }
+        EXPECT_EQ(router->zombie_entries(), 1u);
+        EXPECT_TRUE(router->drop_late_frame("live", false));  // the live one is kept
+    });
+}
+
+TEST_F(RouterFixture, ZombiesWhoseLastFrameNeverComesAreCapped) {
+    make();
+    on_loop([&] {
+        for (int i = 0; i < 65536 + 10; ++i) router->add_zombie("z" + std::to_string(i));
+        EXPECT_EQ(router->zombie_entries(), 65536u);
+        EXPECT_FALSE(router->drop_late_frame("z9", false));     // the oldest were forgotten
+        EXPECT_TRUE(router->drop_late_frame("z10", false));
+        EXPECT_TRUE(router->drop_late_frame("z65545", true));
+        EXPECT_EQ(router->zombie_entries(), 65535u);
+    });
+}
+
 TEST_F(RouterFixture, ServerErrorKeepsItsCodeAndRetryAfter) {
     make();
     Recorded r(streaming_chat());

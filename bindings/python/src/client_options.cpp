@@ -30,11 +30,10 @@ realm_options_t *new_options(const py::dict &options) {
             realm_status_t rc = REALM_OK;
             auto text = [&](realm_status_t (*setter)(realm_options_t *, const char *)) {
                 if (v.is_none()) return setter(opts, nullptr);
-                if (!PyUnicode_Check(v.ptr())) throw py::type_error("option '" + key + "' must be a str");
-                return setter(opts, py::cast<std::string>(v).c_str());
+                return setter(opts, utf8_arg(v.ptr(), key.c_str()));
             };
             auto flag = [&](realm_status_t (*setter)(realm_options_t *, int)) {
-                return setter(opts, PyObject_IsTrue(v.ptr()) ? 1 : 0);
+                return setter(opts, bool_arg(v.ptr(), key.c_str()) ? 1 : 0);
             };
             if (v.is_none() && key != "api_key" && key != "tenant_id" && key != "model" && key != "tls_ca_file")
                 continue;  // not given: the core's default applies

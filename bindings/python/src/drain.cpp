@@ -266,21 +266,27 @@ void NativeClient::drain_ctl() {
     }
 }
 
-void NativeClient::drain_all() {
+void NativeClient::drain_all(size_t budget) {
     DrainGuard guard(in_drain_);
     drain_thread_ = PyThread_get_thread_ident();
     realm_queue_event_t evs[64];
-    for (;;) {
+    for (size_t taken = 0; budget == 0 || taken < budget;) {
         size_t n = realm_queue_poll(queue_, evs, 64);
         for (size_t i = 0; i < n; ++i) dispatch(evs[i]);
         if (n < 64) break;
+        taken += n;
     }
     drain_ctl();
 }
 
 void NativeClient::drain() {
     if (in_drain_ || !queue_) return;
-    drain_all();
+    // Bounded: with thousands of busy streams the event thread may refill the
+    // queue as fast as it is drained; an unbounded drain then never gives the
+    // loop back to the tasks that consume the tokens. What is left keeps the
+    // queue fd readable (the queue re-arms only once empty), so the loop
+    // calls drain() again on its next pass, after the woken tasks ran.
+    drain_all(kDrainBudget);
     if (pending_finalize_) finalize_queue();
 }
 

@@ -114,13 +114,13 @@ PYBIND11_MODULE(_realm, m) {
         .def("metadata", [](py::handle self) { return self.cast<NativeClient &>().metadata(self); })
         .def(
             "pipeline",
-            [](py::handle self, const std::string &name, py::handle input_json) {
+            [](py::handle self, py::handle name, py::handle input_json) {
                 return self.cast<NativeClient &>().pipeline(self, name, input_json);
             },
             py::arg("name"), py::arg("input_json") = py::none())
         .def(
             "call",
-            [](py::handle self, const std::string &function, py::handle params_json) {
+            [](py::handle self, py::handle function, py::handle params_json) {
                 return self.cast<NativeClient &>().call(self, function, params_json);
             },
             py::arg("function"), py::arg("params_json") = py::none())

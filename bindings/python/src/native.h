@@ -11,6 +11,7 @@
 //   native_client.cpp   NativeClient lifecycle, state, connect/disconnect
 //   client_options.cpp  the options dict -> realm_options_t
 //   requests.cpp        request starters: Python arguments -> C API calls
+//   arguments.cpp       conversions of argument values (str, int, float, bool)
 //   drain.cpp           queued events -> tokens, results, exceptions, client events
 //   waits.cpp           waiting: asyncio futures, or blocking with the GIL released
 //   request_types.cpp   the request objects: async/sync iterators and awaitables
@@ -72,6 +73,16 @@ PyObject *make_exception(realm_status_t status, const std::string &message);
 [[noreturn]] void raise_message(realm_status_t status, const std::string &message);
 // Makes `exc` (an exception instance) the current Python error.
 void set_exception(PyObject *exc);
+
+// Argument conversions (arguments.cpp). `what` names the argument in errors.
+// utf8_arg: the str's UTF-8 (valid while `v` lives); TypeError for a non-str,
+// InvalidArgumentError for a NUL character or a lone surrogate.
+const char *utf8_arg(PyObject *v, const char *what);
+// int_arg: an int in [0, 2**63 - 1]; float_arg: a finite number >= 0;
+// bool_arg: a bool. TypeError for another type, InvalidArgumentError out of range.
+int64_t int_arg(PyObject *v, const char *what);
+double float_arg(PyObject *v, const char *what);
+bool bool_arg(PyObject *v, const char *what);
 
 // A new realm_options_t from realm.Client's options dict (owned by the
 // caller). Raises TypeError for a wrong type or an unknown key and
@@ -148,7 +159,7 @@ public:
     int state() const;
     py::object tenant_id() const;
     py::object server_version() const;
-    bool has_extension(const std::string &name) const;
+    bool has_extension(py::handle name) const;
 
     // Asynchronous connect/disconnect: awaitables completed by drain().
     py::object connect(py::handle self);
@@ -161,8 +172,8 @@ public:
     py::object generate(py::handle self, py::handle options, int how, py::handle on_token);
     py::object health(py::handle self);
     py::object metadata(py::handle self);
-    py::object pipeline(py::handle self, const std::string &name, py::handle input_json);
-    py::object call(py::handle self, const std::string &function, py::handle params_json);
+    py::object pipeline(py::handle self, py::handle name, py::handle input_json);
+    py::object call(py::handle self, py::handle function, py::handle params_json);
 
     // Delivers queued events (GIL held, consumer thread). Safe to call any time.
     void drain();
@@ -210,7 +221,9 @@ private:
     void dispatch_client_event(const realm_client_event_t &ev);
     void finish(ReqState *st, const realm_queue_event_t &ev);
     void drain_ctl();
-    void drain_all();
+    // Delivers up to `budget` queued events (0 = until the queue is empty).
+    void drain_all(size_t budget = 0);
+    static constexpr size_t kDrainBudget = 16384;
     void finalize_queue();
     void attach_loop(PyObject *loop, PyObject *owner);
     void emit_token(const char *text, size_t len);

@@ -173,8 +173,9 @@ py::object NativeClient::server_version() const {
     return py::str(buf, std::min(size_t(n), sizeof buf - 1));
 }
 
-bool NativeClient::has_extension(const std::string &name) const {
-    return client_ && realm_client_has_extension(client_, name.c_str());
+bool NativeClient::has_extension(py::handle name) const {
+    const char *s = utf8_arg(name.ptr(), "name");
+    return client_ && realm_client_has_extension(client_, s);
 }
 
 int NativeClient::queue_fd() const { return queue_ ? realm_queue_fd(queue_) : -1; }

@@ -2,8 +2,6 @@
 // parameters, and the request object the caller awaits or iterates.
 #include "native.h"
 
-#include <cstring>
-
 namespace realmpy {
 
 // ------------------------------------------------------------------ requests
@@ -11,32 +9,6 @@ namespace realmpy {
 namespace {
 
 bool key_is(PyObject *key, const char *name) { return PyUnicode_CompareWithASCIIString(key, name) == 0; }
-
-const char *utf8_arg(PyObject *v, const char *what) {
-    if (!PyUnicode_Check(v)) throw py::type_error(std::string(what) + " must be a str");
-    Py_ssize_t len = 0;
-    const char *s = PyUnicode_AsUTF8AndSize(v, &len);
-    if (!s) throw py::error_already_set();
-    if (std::strlen(s) != size_t(len)) raise_message(REALM_ERR_INVALID_ARGUMENT, std::string(what) + " contains a NUL character");
-    return s;
-}
-
-int64_t int_arg(PyObject *v, const char *what) {
-    if (PyBool_Check(v) || !PyLong_Check(v)) throw py::type_error(std::string(what) + " must be an int");
-    int overflow = 0;
-    long long n = PyLong_AsLongLongAndOverflow(v, &overflow);
-    if (overflow || n < 0) raise_message(REALM_ERR_INVALID_ARGUMENT, std::string(what) + " must be >= 0");
-    return n;
-}
-
-double float_arg(PyObject *v, const char *what) {
-    if (PyBool_Check(v) || !(PyFloat_Check(v) || PyLong_Check(v)))
-        throw py::type_error(std::string(what) + " must be a number");
-    double d = PyFloat_AsDouble(v);
-    if (d == -1.0 && PyErr_Occurred()) throw py::error_already_set();
-    if (d < 0) raise_message(REALM_ERR_INVALID_ARGUMENT, std::string(what) + " must be >= 0");
-    return d;
-}
 
 }  // namespace
 
@@ -69,11 +41,8 @@ py::object NativeClient::generate(py::handle self, py::handle options, int how, 
         else if (key_is(key, "top_k")) p.top_k = int_arg(v, "top_k");
         else if (key_is(key, "repetition_penalty")) p.repetition_penalty = float_arg(v, "repetition_penalty");
         else if (key_is(key, "model")) p.model = utf8_arg(v, "model");
-        else if (key_is(key, "stream")) {
-            int t = PyObject_IsTrue(v);
-            if (t < 0) throw py::error_already_set();
-            stream = t;
-        } else {
+        else if (key_is(key, "stream")) stream = bool_arg(v, "stream");
+        else {
             if (!extra) extra = py::dict();
             if (PyDict_SetItem(extra.ptr(), key, v) < 0) throw py::error_already_set();
         }
@@ -137,17 +106,19 @@ py::object NativeClient::metadata(py::handle self) {
     });
 }
 
-py::object NativeClient::pipeline(py::handle self, const std::string &name, py::handle input_json) {
-    const char *input = input_json.is_none() ? nullptr : utf8_arg(input_json.ptr(), "pipeline input");
+py::object NativeClient::pipeline(py::handle self, py::handle name, py::handle input_json) {
+    const char *pipeline = utf8_arg(name.ptr(), "pipeline_name");
+    const char *input = input_json.is_none() ? nullptr : utf8_arg(input_json.ptr(), "input_data");
     return start_json_request(self, [&](const realm_handler_t *h, realm_request_t **req, realm_error_t **err) {
-        return realm_pipeline(client_, name.c_str(), input, nullptr, h, req, err);
+        return realm_pipeline(client_, pipeline, input, nullptr, h, req, err);
     });
 }
 
-py::object NativeClient::call(py::handle self, const std::string &function, py::handle params_json) {
+py::object NativeClient::call(py::handle self, py::handle function, py::handle params_json) {
+    const char *name = utf8_arg(function.ptr(), "function");
     const char *params = params_json.is_none() ? nullptr : utf8_arg(params_json.ptr(), "params");
     return start_json_request(self, [&](const realm_handler_t *h, realm_request_t **req, realm_error_t **err) {
-        return realm_call(client_, function.c_str(), params, nullptr, h, req, err);
+        return realm_call(client_, name, params, nullptr, h, req, err);
     });
 }
 

@@ -44,7 +44,8 @@ public:
             case FrameKind::AuthFailed: {
                 std::string why = "authentication failed";
                 if (!f.message.empty()) why += ": " + std::string(f.message.substr(0, 200));
-                return HandshakeStep::fail(REALM_ERR_UNAUTHORIZED, why);
+                // The server closes right after (realm.md 4): report its close code.
+                return HandshakeStep::fail_then_close(REALM_ERR_UNAUTHORIZED, why);
             }
             case FrameKind::Welcome:
                 if (sent_auth_ && !authenticated_)
