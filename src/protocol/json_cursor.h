@@ -35,6 +35,14 @@ public:
     bool read_string(std::string_view *out);
     // Number: *is_int set when it has no fraction/exponent and fits int64.
     bool read_number(double *d, int64_t *i, bool *is_int);
+    // The integer of what read_number read: *i, else *d truncated and clamped
+    // to int64 (a plain cast of 1e30 is undefined behaviour).
+    static int64_t to_int64(double d, int64_t i, bool is_int) {
+        if (is_int) return i;
+        if (!(d > -9.2e18)) return d != d ? 0 : INT64_MIN;  // NaN -> 0
+        if (!(d < 9.2e18)) return INT64_MAX;
+        return int64_t(d);
+    }
     bool read_literal(std::string_view word);  // true/false/null
     bool skip_value(int depth = 0);
 

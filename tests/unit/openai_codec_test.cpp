@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "protocol/openai/openai_codec.h"
+#include "protocol/realm/realm_dialect.h"
 #include "protocol/registry.h"
 
 namespace {
@@ -475,6 +476,29 @@ TEST(Registry, DialectForUrl) {
     EXPECT_EQ(dialect_for_url(false, "/v1/chat/completions/"), "openai-ws");
     EXPECT_EQ(dialect_for_url(false, "/ws"), "realm");
     EXPECT_EQ(realm::protocol::make_dialect("nope", {}), nullptr);
+}
+
+// Found by tests/fuzz/fuzz_realm_frame (UBSan): a count too large for int64
+// ("prompt_tokens":2e34) was cast from double, which is undefined
+// behaviour (also details.retry_after_ms). Counts are now clamped; the same
+// reader served OpenAI usage.
+TEST(FuzzRegression, HugeCountsAreClamped) {
+    auto realm_dialect = realm::protocol::make_realm_dialect();
+    realm::protocol::InboundFrame f;
+    realm_dialect->decode(R"({"id":"a","status":"complete","data":{"text":"x","prompt_tokens":22222222222222222222222222222222228,)"
+                          R"("tokens_generated":-1e300,"index":1e19}})", f);
+    ASSERT_EQ(f.kind, realm::protocol::FrameKind::Complete) << f.problem;
+    EXPECT_EQ(f.prompt_tokens, INT64_MAX);
+    EXPECT_EQ(f.tokens_generated, INT64_MIN);
+    realm_dialect->decode(R"({"id":"a","status":"error","error":{"code":"RATE_LIMIT_EXCEEDED","message":"m",)"
+                          R"("details":{"retry_after_ms":8.4e41}}})", f);
+    ASSERT_EQ(f.kind, realm::protocol::FrameKind::Error) << f.problem;
+    EXPECT_EQ(f.retry_after_ms, INT64_MAX);
+    realm::protocol::openai::Decoder d;
+    d.decode(R"({"choices":[],"usage":{"prompt_tokens":1e30,"completion_tokens":2,"total_tokens":-1e30}})", f);
+    ASSERT_EQ(f.kind, realm::protocol::FrameKind::Token) << f.problem;
+    EXPECT_EQ(f.prompt_tokens, INT64_MAX);
+    EXPECT_EQ(f.total_tokens, INT64_MIN);
 }
 
 }  // namespace

@@ -36,7 +36,7 @@ bool read_optional_count(JsonCursor &c, int64_t *out) {
     int64_t i = 0;
     bool is_int;
     if (!c.read_number(&d, &i, &is_int)) return false;
-    *out = is_int ? i : int64_t(d);
+    *out = JsonCursor::to_int64(d, i, is_int);
     return true;
 }
 

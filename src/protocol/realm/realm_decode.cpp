@@ -103,9 +103,9 @@ bool RealmDialect::read_data(JsonCursor &c, InboundFrame &f, bool *text_wrong_ty
                 int64_t i = 0;
                 bool is_int;
                 if (!c.read_number(&d, &i, &is_int)) return false;
-                if (key == "index") f.index = is_int ? i : int64_t(d);
-                else if (key == "tokens_generated") f.tokens_generated = is_int ? i : int64_t(d);
-                else if (key == "prompt_tokens") f.prompt_tokens = is_int ? i : int64_t(d);
+                if (key == "index") f.index = JsonCursor::to_int64(d, i, is_int);
+                else if (key == "tokens_generated") f.tokens_generated = JsonCursor::to_int64(d, i, is_int);
+                else if (key == "prompt_tokens") f.prompt_tokens = JsonCursor::to_int64(d, i, is_int);
                 else if (key == "logprob") { f.has_logprob = true; f.logprob = d; }
                 else if (key == "cost_usd") { f.has_cost = true; f.cost_usd = d; }
                 else { f.has_time = true; f.time_ms = d; }
@@ -149,7 +149,7 @@ bool RealmDialect::read_error(JsonCursor &c, InboundFrame &f) {
                         int64_t i = 0;
                         bool is_int;
                         if (!c.read_number(&d, &i, &is_int)) return false;
-                        f.retry_after_ms = is_int ? i : int64_t(d + 0.999);
+                        f.retry_after_ms = JsonCursor::to_int64(d + 0.999, i, is_int);  // rounded up
                     } else if (!c.skip_value()) {
                         return false;
                     }
