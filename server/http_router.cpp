@@ -8,9 +8,13 @@ HttpRoute route_http(HttpMethod method, const std::string &path) {
     if (method == HttpMethod::Get) {
         if (path == "/health") return HttpRoute::Health;
         if (path == "/v1/models") return HttpRoute::Models;
+        if (path == "/api/v1/health") return HttpRoute::TektonHealth;
+        if (path == "/api/v1/providers") return HttpRoute::TektonProviders;
     } else if (method == HttpMethod::Post) {
         if (path == "/v1/chat/completions") return HttpRoute::ChatCompletions;
         if (path == "/v1/completions") return HttpRoute::Completions;
+        if (path == "/api/v1/chat") return HttpRoute::TektonChat;
+        if (path == "/api/v1/chat/stream") return HttpRoute::TektonChatStream;
     }
     return HttpRoute::NotFound;
 }

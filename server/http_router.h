@@ -4,6 +4,8 @@
 //   POST /v1/chat/completions, POST /v1/completions   completions (JSON or SSE)
 //   GET  /v1/models                                    model list
 //   GET  /health                                       {"status":"ok"}
+//   GET  /api/v1/health, /api/v1/providers, POST /api/v1/chat, /api/v1/chat/stream
+//                                                      Tekton (tekton_http.h)
 //   anything else                                      404, OpenAI error envelope
 #pragma once
 
@@ -14,7 +16,17 @@
 
 namespace realm::server {
 
-enum class HttpRoute { Health, Models, ChatCompletions, Completions, NotFound };
+enum class HttpRoute {
+    Health,
+    Models,
+    ChatCompletions,
+    Completions,
+    TektonHealth,
+    TektonProviders,
+    TektonChat,
+    TektonChatStream,
+    NotFound,
+};
 
 HttpRoute route_http(HttpMethod method, const std::string &path);
 

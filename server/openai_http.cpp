@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "openai_json.h"
+#include "tekton_http.h"
 
 namespace realm::server {
 namespace {
@@ -89,6 +90,12 @@ int HttpExchange::on_body_complete() {
 
 void HttpExchange::dispatch() {
     responding_ = true;
+    if (is_tekton_route(route_)) {
+        TektonAnswer a = tekton_answer(state_, route_, credentials_, body_, body_too_big_);
+        content_type_ = a.content_type;
+        respond(a.status, std::move(a.body), std::move(a.extra_headers));
+        return;
+    }
     switch (route_) {
         case HttpRoute::Health:
             respond(200, R"({"status":"ok"})");

@@ -302,6 +302,8 @@ REALM_API realm_status_t realm_options_set_busy_poll_us(realm_options_t *opts, u
  *    connection multiplexed by request_id with the "multiplex" option;
  *  - "openai-http": OpenAI-compatible HTTP servers (llama.cpp, vLLM, Ollama,
  *    OpenAI), one HTTP exchange per request, streamed with Server-Sent Events;
+ *  - "tekton": the Tekton LLM client's HTTP API (/api/v1/chat, /api/v1/chat/stream;
+ *    the URL's path is ignored), only when named: never chosen by "auto";
  *  - "auto": from the URL: http:// and https:// -> openai-http; ws(s):// whose
  *    path ends in /v1/chat/completions or /v1/completions -> openai-ws; any
  *    other ws(s):// -> realm.

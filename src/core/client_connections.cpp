@@ -220,7 +220,7 @@ void ClientCore::start_http_probe() {
     auto *req = new realm_request();
     req->id = next_request_id();
     req->internal = true;
-    req->spec.kind = protocol::RequestKind::Models;
+    req->spec.kind = caps_.connect_probe;
     req->timeout_ms = opts_.connect_timeout_ms;
     req->handler = realm_handler_t REALM_HANDLER_INIT;
     req->handler.on_done = &ClientCore::on_probe_done;

@@ -37,7 +37,10 @@ bool HttpLink::start(Error *err) {
     spec.ca_file = o.tls_ca_file;
     spec.tls_insecure = o.tls_insecure;
     spec.headers = env_.dialect.request_headers();
-    spec.headers.emplace_back("Accept", target.event_stream ? "text/event-stream" : "application/json");
+    spec.headers.emplace_back("Accept", !target.accept.empty() ? target.accept
+                                        : target.event_stream ? "text/event-stream"
+                                                              : "application/json");
+    if (target.sse_data_lines) sse_ = protocol::SseParser(o.max_message_size, protocol::SseParser::Mode::DataLines);
     if (target.has_body) {
         env_.dialect.encode_request(spec.body, req_->id, req_->spec, protocol::SessionInfo{});
         if (spec.body.size() > o.max_message_size) {

@@ -162,6 +162,8 @@ struct Capabilities {
     // Reconnect attempts before giving up unless the user sets them (0 = the
     // library's default).
     uint32_t reconnect_attempts = 0;
+    // HTTP dialects: the request "connect" sends as a probe.
+    RequestKind connect_probe = RequestKind::Models;
 };
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
@@ -185,6 +187,8 @@ struct HttpTarget {
     std::string path;                 // path + query
     bool has_body = false;            // encode_request() writes the body
     bool event_stream = false;        // a 200 answer is text/event-stream
+    std::string accept;               // the Accept header ("" = by event_stream)
+    bool sse_data_lines = false;      // read the event stream line by line (SseParser::Mode::DataLines)
 };
 
 class Dialect {

@@ -2,6 +2,7 @@
 
 #include "protocol/openai/openai_dialects.h"
 #include "protocol/realm/realm_dialect.h"
+#include "protocol/tekton/tekton_dialect.h"
 
 namespace realm::protocol {
 namespace {
@@ -19,6 +20,7 @@ const Entry kDialects[] = {
     {"realm", Transport::WebSocket, &make_realm},
     {"openai-ws", Transport::WebSocket, &make_openai_ws_dialect},
     {"openai-http", Transport::Http, &make_openai_http_dialect},
+    {"tekton", Transport::Http, &make_tekton_dialect},  // only by name: Tekton URLs are plain http(s)
 };
 
 const Entry *find(std::string_view name) {
@@ -40,7 +42,7 @@ std::unique_ptr<Dialect> make_dialect(std::string_view name, DialectConfig confi
 
 bool is_dialect_name(std::string_view name) { return name == "auto" || find(name) != nullptr; }
 
-const char *dialect_names() { return "auto, realm, openai-ws, openai-http"; }
+const char *dialect_names() { return "auto, realm, openai-ws, openai-http, tekton"; }
 
 bool dialect_transport(std::string_view name, Transport *out) {
     const Entry *e = find(name);

@@ -8,7 +8,7 @@
 
 namespace realm::protocol {
 
-// "realm", "openai-ws", "openai-http"; nullptr for an unknown name.
+// "realm", "openai-ws", "openai-http", "tekton"; nullptr for an unknown name.
 std::unique_ptr<Dialect> make_dialect(std::string_view name, DialectConfig config);
 
 // True for the names make_dialect() knows, and for "auto".
