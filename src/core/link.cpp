@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "core/log.h"
 #include "protocol/http_response.h"
 #include "protocol/realm_wire.h"
 #include "transport/event_loop.h"
@@ -145,6 +146,7 @@ void Link::keepalive_tick() {
             conn_->send_ping();
         }
         ping_sent_us_ = now;
+        if (log_on(REALM_LOG_DEBUG)) log(REALM_LOG_DEBUG, "keepalive: ping sent");
     }
     ping_timer_.schedule_ms(env_.opts.ping_interval_ms, [this] { keepalive_tick(); });
 }
@@ -156,7 +158,10 @@ void Link::on_open() {
     apply(handshake_->on_open());
 }
 
-void Link::on_pong() { last_rx_us_ = transport::monotonic_us(); }
+void Link::on_pong() {
+    last_rx_us_ = transport::monotonic_us();
+    if (log_on(REALM_LOG_DEBUG)) log(REALM_LOG_DEBUG, "keepalive: pong received");
+}
 
 void Link::on_message(std::string_view payload, bool binary) {
     if (env_.opts.ping_interval_ms) last_rx_us_ = transport::monotonic_us();

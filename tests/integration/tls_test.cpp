@@ -39,6 +39,7 @@ TEST_F(Tls, UnknownCaFails) {
         std::string msg;
         realm_status_t st;
         EXPECT_EQ(connect(c.get(), &msg, &st), REALM_ERR_TLS) << msg;
+        EXPECT_EQ(st, REALM_ERR_TLS) << "the error object carries the same code: " << msg;
         EXPECT_NE(msg.find("certificate"), std::string::npos) << msg;
     }
 }

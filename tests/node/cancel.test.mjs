@@ -98,17 +98,46 @@ test('an already aborted signal rejects at once without sending', async () => {
   assert.equal(after.cancelled_total, base.cancelled_total);
 });
 
+// health() goes over the same connection as the calls before it, so the server has
+// processed anything they sent by the time it answers.
 test('cancel() and return() on a stream that has not started send nothing', async () => {
-  const stream = client.generateStream({ prompt: 'never' });
-  assert.deepEqual(await stream.return(), { value: undefined, done: true });
-  assert.deepEqual(await stream.next(), { value: undefined, done: true });
+  const base = await client.health();
+  const returned = client.generateStream({ prompt: 'never one', max_tokens: 1000, extraParams: SLOW });
+  assert.deepEqual(await returned.return(), { value: undefined, done: true });
+  assert.deepEqual(await returned.next(), { value: undefined, done: true });
+  const cancelled = client.generateStream({ prompt: 'never two', max_tokens: 1000, extraParams: SLOW });
+  assert.equal(await cancelled.cancel(), undefined);
+  assert.deepEqual(await cancelled.next(), { value: undefined, done: true });
+  const after = await client.health();
+  // A generate sent for either stream would still be running (10 s); a cancel would count.
+  assert.equal(after.active_requests, 0);
+  assert.equal(after.cancelled_total, base.cancelled_total);
 });
 
 test('aborting after completion is harmless', async () => {
-  const ac = new AbortController();
-  const r = await client.generate({ prompt: 'What is the capital of France?', signal: ac.signal });
-  ac.abort();
-  assert.equal(r.text, 'Paris');
+  const base = await client.health();
+  const events = [];
+  const onError = (e) => events.push(['error', e]);
+  const onDisconnected = (e) => events.push(['disconnected', e]);
+  client.on('error', onError);
+  client.on('disconnected', onDisconnected);
+  try {
+    const ac = new AbortController();
+    const r = await client.generate({ prompt: 'What is the capital of France?', signal: ac.signal });
+    const snapshot = structuredClone(r);
+    ac.abort();
+    assert.equal(r.text, 'Paris');
+    assert.deepEqual(r, snapshot, 'the completed result is unchanged');
+    // Same connection: a cancel sent by the abort would be counted before this answer.
+    const after = await client.health();
+    assert.equal(after.cancelled_total, base.cancelled_total, 'no cancel was sent');
+    assert.equal(after.active_requests, 0);
+    assert.deepEqual(events, [], 'no error or disconnect followed the abort');
+    assert.ok(client.isConnected());
+  } finally {
+    client.off('error', onError);
+    client.off('disconnected', onDisconnected);
+  }
 });
 
 test('1,000 concurrent generate calls on one client', async () => {

@@ -25,9 +25,8 @@ describe('connect failures', () => {
     probe.close();
     await once(probe, 'close');
     const client = new RealmWebSocketClient({ url: `ws://127.0.0.1:${port}`, model: 'm', connectTimeout: 2000 });
-    const started = Date.now();
+    // CONNECT_FAILED (not TIMEOUT) shows the refusal ended it, not the 2 s timeout.
     await assert.rejects(client.connect(), (e) => e instanceof RealmError && e.code === 'CONNECT_FAILED');
-    assert.ok(Date.now() - started < 2000);
     assert.equal(client.isConnected(), false);
   });
 
@@ -40,7 +39,7 @@ describe('connect failures', () => {
     const started = Date.now();
     await assert.rejects(client.connect(), (e) => e instanceof RealmError && e.code === 'TIMEOUT');
     const elapsed = Date.now() - started;
-    assert.ok(elapsed >= 250 && elapsed < 3000, `rejected after ${elapsed} ms`);
+    assert.ok(elapsed >= 250, `rejected early, after ${elapsed} ms`); // the timeout did not fire early
     sockets.forEach((s) => s.destroy());
     silent.close();
   });
@@ -160,12 +159,11 @@ describe('timeouts and faults', () => {
   test('request timeout (client option)', async () => {
     const c = new RealmWebSocketClient({ url: server.url, model: 'm', timeout: 200 });
     await c.connect();
-    const started = Date.now();
+    // The stream would take 50 s; TIMEOUT shows the 200 ms option ended it.
     await assert.rejects(
       c.generate({ prompt: 'slow', max_tokens: 1000, stream: true, extraParams: { delay_ms: 50 } }),
       (e) => e instanceof RealmError && e.code === 'TIMEOUT' && e.retryable === true,
     );
-    assert.ok(Date.now() - started < 2000);
     await c.disconnect();
   });
 

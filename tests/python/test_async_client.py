@@ -216,12 +216,27 @@ async def test_requests_before_connect_fail_clearly(shared_server: Server) -> No
         await client.health()
 
 
-async def test_reconnect_uses_new_connection_after_disconnect(shared_server: Server) -> None:
-    client = RealmWebSocketClient(url=shared_server.url)
-    for _ in range(3):
-        await client.connect()
-        assert (await client.generate({"prompt": "What is the capital of France?"})).text == "Paris"
-        await client.disconnect()
+async def test_reconnect_uses_new_connection_after_disconnect(make_server) -> None:
+    server = make_server()
+    # An observer connection reads the server's count of open connections.
+    async with RealmWebSocketClient(url=server.url) as observer:
+
+        async def server_connections(want: int) -> int:
+            seen = -1
+            for _ in range(200):  # closes reach the server asynchronously
+                seen = (await observer.health())["connections"]
+                if seen == want:
+                    break
+                await asyncio.sleep(0.02)
+            return seen
+
+        client = RealmWebSocketClient(url=server.url)
+        for _ in range(3):
+            await client.connect()
+            assert await server_connections(2) == 2  # the observer and a fresh connection
+            assert (await client.generate({"prompt": "What is the capital of France?"})).text == "Paris"
+            await client.disconnect()
+            assert await server_connections(1) == 1  # the old connection is really closed
 
 
 async def test_connect_twice_is_harmless(shared_server: Server) -> None:

@@ -88,13 +88,20 @@ async def test_bad_key_raises_authentication_error_without_reconnect_loop(make_s
     server = make_server(auth=True)
     client = RealmWebSocketClient(url=server.url, api_key="sk_wrong", reconnect=True, reconnect_interval=0.01)
     reconnecting: List[Any] = []
-    client.on("reconnecting", reconnecting.append)
+    reconnect_seen = asyncio.Event()
+    client.on("reconnecting", lambda e: (reconnecting.append(e), reconnect_seen.set()))
     with pytest.raises(AuthenticationError) as info:
         await client.connect()
     exc = info.value
     assert exc.code == "UNAUTHORIZED" and isinstance(exc, RealmError)
     assert "Invalid API key" in exc.message and "sk_wrong" not in exc.message
     assert not exc.retryable
+    # Mirror of the Node test: a request round trip on another client, then many
+    # reconnect intervals (10 ms) in which a reconnect attempt may not start.
+    async with RealmWebSocketClient(url=server.url, api_key="sk_test_123") as probe:
+        await probe.health()
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(reconnect_seen.wait(), 0.3)
     # Given up for good: disconnected, not waiting to retry.
     assert realm._realm.STATE_DISCONNECTED == client._native.state()
     assert reconnecting == []

@@ -11,7 +11,6 @@ import os
 import subprocess
 import textwrap
 import threading
-import time
 
 import pytest
 
@@ -168,7 +167,6 @@ EXIT_SCRIPTS = {
 @pytest.mark.parametrize("name", list(EXIT_SCRIPTS))
 def test_process_exits_with_a_live_client(shared_server: Server, name: str) -> None:
     code = textwrap.dedent(EXIT_SCRIPTS[name])
-    start = time.monotonic()
     import subprocess
     import sys
 
@@ -177,7 +175,7 @@ def test_process_exits_with_a_live_client(shared_server: Server, name: str) -> N
     assert result.returncode == 0, result.stderr
     assert result.stdout == "ok\n"
     assert "Traceback" not in result.stderr, result.stderr
-    assert time.monotonic() - start < 10
+    # A hang is caught by the subprocess timeout (TimeoutExpired), not a clock.
 
 
 def test_import_without_using_exits_cleanly() -> None:

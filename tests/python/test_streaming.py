@@ -48,13 +48,14 @@ async def test_paced_tokens_arrive_as_they_come(shared_server: Server) -> None:
     # Token text = the server's CLOCK_MONOTONIC (us) when it sent the token.
     async with RealmWebSocketClient(url=shared_server.url) as client:
         received, stamps = [], []
-        async for token in client.generate_stream({"prompt": "Slow", "max_tokens": 5, "delay_ms": 50,
+        async for token in client.generate_stream({"prompt": "Slow", "max_tokens": 10, "delay_ms": 50,
                                                    "stamp": True}):
             received.append(time.monotonic_ns() // 1000)
             stamps.append(int(token))
-        assert len(stamps) == 5 and stamps == sorted(stamps)
-        # The first token was in our hands long before the server sent the last.
-        assert received[0] < stamps[-1] - 100_000
+        assert len(stamps) == 10 and stamps == sorted(stamps)
+        # Ordering on one clock, no time bound: the first token was in our hands
+        # before the server sent the last (9 pauses of 50 ms later).
+        assert received[0] < stamps[-1]
 
 
 async def test_interleaved_streams_keep_their_own_tokens(shared_server: Server) -> None:
