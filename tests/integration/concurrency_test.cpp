@@ -143,7 +143,7 @@ TEST(Concurrency, ManyClientsShareOneEventLoop) {
     for (size_t victim : order) {
         clients[victim].reset();
         for (size_t i = 0; i < clients.size(); ++i) {
-            if (!clients[i]) continue;
+            if (!clients[i].get()) continue;
             Outcome h;
             ASSERT_EQ(health(clients[i].get(), h), REALM_OK) << "seed " << seed << ", client " << i;
             ASSERT_TRUE(h.wait()) << "seed " << seed << ", client " << i;
