@@ -13,6 +13,7 @@
 #include "openai_json.h"
 #include "openai_ws_session.h"
 #include "session.h"
+#include "ws_system_session.h"
 
 namespace realm::server {
 namespace {
@@ -52,6 +53,21 @@ std::string numeric_host(const std::string &host) {
     return buf[0] ? std::string(buf) : host;
 }
 
+// ws-system's rate-limit address (ws-system.md 3.3): the raw
+// X-Forwarded-For value when the header is present, else the peer address.
+std::string ws_system_client_ip(lws *wsi) {
+    char buf[1024];
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_X_FORWARDED_FOR) > 0 &&
+        lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_X_FORWARDED_FOR) >= 0)
+        return buf;
+    const char *peer = lws_get_peer_simple(wsi, buf, sizeof buf);
+    std::string ip = peer ? peer : "";
+    // lws listens dual-stack: show IPv4 peers as upstream's IPv4 listener
+    // (HOST 0.0.0.0) does, "127.0.0.1" rather than "::ffff:127.0.0.1".
+    if (ip.rfind("::ffff:", 0) == 0 && ip.find('.') != std::string::npos) ip.erase(0, 7);
+    return ip;
+}
+
 }  // namespace
 
 LwsServer::LwsServer(const ServerOptions &options) : state_(options) {
@@ -79,6 +95,7 @@ LwsServer::~LwsServer() {
 bool LwsServer::start(std::string *error) {
     const ServerOptions &opt = state_.options;
     if (!opt.api_keys_file.empty() && !state_.keys.load_file(opt.api_keys_file, error)) return false;
+    if (opt.ws_system() && !state_.ws_system.clients.load(opt.ws_clients_file, error)) return false;
 
     sigset_t mask;
     sigemptyset(&mask);
@@ -185,7 +202,7 @@ int LwsServer::confirm_upgrade(lws *wsi) {
     }
     // openai-ws.md section 2: a key presented on the upgrade (header or
     // query) must be good; none at all leaves it to an auth frame.
-    if (state_.options.auth && openai_dialect_of(request_path(wsi)) &&
+    if (state_.options.auth && !state_.options.ws_system() && openai_dialect_of(request_path(wsi)) &&
         request_credentials(wsi, state_.keys, true).state == Credentials::State::Invalid)
         return reject_upgrade(wsi, 401, "WWW-Authenticate: Bearer\r\n", error_envelope(invalid_api_key_error()));
     return 0;
@@ -195,7 +212,18 @@ int LwsServer::establish(lws *wsi, WsPeer **slot) {
     // An HTTP keep-alive connection may upgrade after a plain request.
     exchanges_.erase(wsi);
     std::unique_ptr<WsPeer> peer;
-    if (std::optional<OpenAiDialect> dialect = openai_dialect_of(request_path(wsi))) {
+    if (state_.options.ws_system()) {
+        // Upstream's WebSocketServer has no path option: any path is ws-system.
+        // With --enable-faults, ?challenge=<64 hex> fixes the challenge so
+        // that tests can replay the ws-system.md 7.1 signature vector.
+        std::string challenge;
+        if (state_.options.enable_faults) {
+            std::optional<std::string> c = query_param(wsi, "challenge");
+            if (c && c->size() == 64 && c->find_first_not_of("0123456789abcdef") == std::string::npos)
+                challenge = *c;
+        }
+        peer = std::make_unique<WsSystemSession>(state_, wsi, ws_system_client_ip(wsi), std::move(challenge));
+    } else if (std::optional<OpenAiDialect> dialect = openai_dialect_of(request_path(wsi))) {
         std::optional<std::string> tenant;
         bool auth_pending = false;
         if (state_.options.auth) {

@@ -14,24 +14,33 @@ const char *usage_text() {
            "  --compat upstream-cli    upstream `realm serve` behaviour, extensions off\n"
            "  --api-keys FILE          enable auth with this key store (JSON array of key records)\n"
            "  --auth                   enable auth (empty key store unless --api-keys)\n"
-           "  --auth-timeout-ms N      [10000]\n"
+           "  --auth-timeout-ms N      [10000; ws-system 30000]\n"
            "  --rate-limit-rpm N       requests per minute refill [60]\n"
            "  --rate-limit-burst N     bucket capacity [100]\n"
            "  --token-delay-ms N       per-token pause of streams [0 extended, 50 compat]\n"
            "  --max-tokens N           server-side cap on streamed tokens per request [1000000]\n"
            "  --tls-cert FILE --tls-key FILE   serve wss://\n"
-           "  --enable-faults          honour fault requests (Realm param / OpenAI body member \"fault\")\n"
-           "  --max-message-size N     inbound message / HTTP body cap in bytes [16777216 Realm, 1048576 OpenAI]\n"
+           "  --enable-faults          honour fault requests (Realm param / OpenAI body member / ws-system\n"
+           "                           generate option \"fault\")\n"
+           "  --max-message-size N     inbound message / HTTP body cap in bytes [16777216 Realm, 1048576 OpenAI,\n"
+           "                           104857600 ws-system]\n"
            "  --models A[,B...]        OpenAI endpoints accept only these model names (else model_not_found)\n"
            "                           and list them in GET /v1/models [any name accepted, lists realm-sim]\n"
            "  --pipeline NAME:M1[,M2]  register a linear pipeline (one step per model)\n"
+           "  --dialect NAME           what WebSocket upgrades speak: realm (and OpenAI paths) [realm],\n"
+           "                           or ws-system (ws-system.md) on every path\n"
+           "  --ws-clients FILE        ws-system: authorized-clients registry (JSON array; scripts/ws-keygen)\n"
+           "  --max-auth-attempts N    ws-system: failures per ip:clientId before blocking [5]\n"
+           "  --auth-window-ms N       ws-system: idle time that resets the failure count [600000]\n"
+           "  --default-model NAME     ws-system: model of a generate that names none [llama2]\n"
            "  -v, --verbose            libwebsockets notices on stderr\n"
            "  -h, --help\n"
            "The OpenAI dialects share the port (same keys, limits, delays and faults):\n"
            "  WebSocket /v1/chat/completions, /v1/completions    openai-ws\n"
            "  POST /v1/chat/completions, /v1/completions         JSON, or SSE with stream:true\n"
            "  GET /v1/models, GET /health                        model list, {\"status\":\"ok\"}\n"
-           "Any other WebSocket path is the Realm protocol.\n";
+           "Any other WebSocket path is the Realm protocol (with --dialect ws-system: every path is ws-system;\n"
+           "  --models, --token-delay-ms, --max-tokens, --enable-faults apply, see server/README.md).\n";
 }
 
 namespace {
@@ -133,6 +142,35 @@ ParseResult parse_options(int argc, char **argv, ServerOptions *o, std::string *
             o->auth = true;
         } else if (a == "--auth-timeout-ms") {
             if (!number(86400000, &o->auth_timeout_ms)) return ParseResult::Error;
+            o->auth_timeout_set = true;
+        } else if (a == "--dialect") {
+            if (!value(&v)) return ParseResult::Error;
+            if (std::strcmp(v, "realm") == 0) {
+                o->dialect = Dialect::Realm;
+            } else if (std::strcmp(v, "ws-system") == 0) {
+                o->dialect = Dialect::WsSystem;
+            } else {
+                *error = std::string("--dialect: unknown dialect '") + v + "' (realm, ws-system)";
+                return ParseResult::Error;
+            }
+        } else if (a == "--ws-clients") {
+            if (!value(&v)) return ParseResult::Error;
+            o->ws_clients_file = v;
+        } else if (a == "--max-auth-attempts") {
+            if (!number(1000000, &o->ws_max_auth_attempts)) return ParseResult::Error;
+            if (o->ws_max_auth_attempts == 0) {
+                *error = "--max-auth-attempts must be at least 1";
+                return ParseResult::Error;
+            }
+        } else if (a == "--auth-window-ms") {
+            if (!number(UINT64_MAX / 2, &o->ws_auth_window_ms)) return ParseResult::Error;
+        } else if (a == "--default-model") {
+            if (!value(&v)) return ParseResult::Error;
+            if (!*v) {
+                *error = "--default-model must not be empty";
+                return ParseResult::Error;
+            }
+            o->ws_default_model = v;
         } else if (a == "--rate-limit-rpm") {
             if (!number(1000000000, &o->rate_limit_rpm)) return ParseResult::Error;
             if (o->rate_limit_rpm == 0) {
@@ -175,6 +213,10 @@ ParseResult parse_options(int argc, char **argv, ServerOptions *o, std::string *
             *error = "unknown option " + a;
             return ParseResult::Error;
         }
+    }
+    if (o->ws_system() && o->mode != Mode::Extended) {
+        *error = "--compat and --dialect ws-system do not combine";
+        return ParseResult::Error;
     }
     if (o->tls_cert.empty() != o->tls_key.empty()) {
         *error = "--tls-cert and --tls-key go together";

@@ -14,6 +14,11 @@ enum class Mode {
     UpstreamCli,  // --compat upstream-cli: the `realm serve` variant
 };
 
+// Which protocol WebSocket upgrades speak: the Realm protocol (with the
+// OpenAI paths beside it) or, with --dialect ws-system, ws-system.md on
+// every path.
+enum class Dialect { Realm, WsSystem };
+
 // A linear pipeline registered with --pipeline NAME:MODEL[,MODEL...].
 struct PipelineOption {
     std::string name;
@@ -24,8 +29,10 @@ struct ServerOptions {
     std::string host = "127.0.0.1";
     int port = 8080;
     Mode mode = Mode::Extended;
+    Dialect dialect = Dialect::Realm;
     bool auth = false;
     std::string api_keys_file;
+    bool auth_timeout_set = false;
     uint64_t auth_timeout_ms = 10000;
     uint64_t rate_limit_rpm = 60;
     uint64_t rate_limit_burst = 100;
@@ -40,6 +47,11 @@ struct ServerOptions {
     std::vector<std::string> models;  // --models: the only accepted OpenAI model names (empty = any)
     std::vector<PipelineOption> pipelines;
     bool verbose = false;
+    // ws-system (ws-system.md 1, 3.5, 3.6): upstream's defaults.
+    std::string ws_clients_file;  // --ws-clients: the authorized-clients registry
+    uint64_t ws_max_auth_attempts = 5;
+    uint64_t ws_auth_window_ms = 600000;
+    std::string ws_default_model = "llama2";
 
     bool extended() const { return mode == Mode::Extended; }
     bool tls() const { return !tls_cert.empty(); }
@@ -49,6 +61,10 @@ struct ServerOptions {
         if (token_delay_set) return token_delay_ms;
         return extended() ? 0 : 50;
     }
+    // ws-system's auth timer: upstream's AUTH_TIMEOUT_MS (30 s) unless
+    // --auth-timeout-ms is given.
+    uint64_t ws_auth_timeout_ms() const { return auth_timeout_set ? auth_timeout_ms : 30000; }
+    bool ws_system() const { return dialect == Dialect::WsSystem; }
     // Inbound message / request body cap of the OpenAI dialects: 1 MiB
     // (openai-ws.md section 7) unless --max-message-size is given.
     uint64_t openai_max_message_size() const { return max_message_size_set ? max_message_size : 1048576; }

@@ -10,6 +10,7 @@
 #include "options.h"
 #include "rate_limiter.h"
 #include "timer_queue.h"
+#include "ws_system_state.h"
 
 namespace realm::server {
 
@@ -24,7 +25,10 @@ struct ServerStats {
 
 struct ServerState {
     explicit ServerState(const ServerOptions &opts)
-        : options(opts), limiter(opts.rate_limit_rpm, opts.rate_limit_burst), pipelines(configured_pipelines(opts)) {}
+        : options(opts),
+          limiter(opts.rate_limit_rpm, opts.rate_limit_burst),
+          pipelines(configured_pipelines(opts)),
+          ws_system(opts) {}
 
     const ServerOptions &options;
     KeyStore keys;
@@ -32,6 +36,7 @@ struct ServerState {
     TimerQueue timers;
     ServerStats stats;
     std::vector<Pipeline> pipelines;
+    WsSystemShared ws_system;  // --dialect ws-system only
 };
 
 }  // namespace realm::server

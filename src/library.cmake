@@ -25,6 +25,7 @@ set(REALM_CORE_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/capi/options_api.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/capi/client_api.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/capi/request_api.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/capi/batch_api.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/capi/log_api.cpp
 )
 

@@ -304,6 +304,9 @@ REALM_API realm_status_t realm_options_set_busy_poll_us(realm_options_t *opts, u
  *    OpenAI), one HTTP exchange per request, streamed with Server-Sent Events;
  *  - "tekton": the Tekton LLM client's HTTP API (/api/v1/chat, /api/v1/chat/stream;
  *    the URL's path is ignored), only when named: never chosen by "auto";
+ *  - "ws-system": the RSA challenge-response WebSocket System protocol
+ *    (ollama-ws-system), only when named; needs the options client_id and
+ *    private_key_path (or private_key). See docs/ws-system.md;
  *  - "auto": from the URL: http:// and https:// -> openai-http; ws(s):// whose
  *    path ends in /v1/chat/completions or /v1/completions -> openai-ws; any
  *    other ws(s):// -> realm.
@@ -328,14 +331,22 @@ REALM_API realm_status_t realm_options_set_header(realm_options_t *opts, const c
  *   url, api_key, tenant_id, model, dialect [auto], header ("Name: value"),
  *   connect_timeout_ms [10000], request_timeout_ms [30000], idle_timeout_ms [0],
  *   reconnect [true], backoff_base_ms [1000], backoff_cap_ms [30000],
- *   backoff_max_attempts [10; openai-ws 5], backoff_jitter_percent [20], ping_interval_ms [30000],
+ *   backoff_max_attempts [10; openai-ws 5; ws-system 10], backoff_jitter_percent [20], ping_interval_ms [30000],
  *   tls_ca_file, tls_insecure [false], max_message_size [16777216],
  *   max_queued_requests [4096], busy_poll_us [100],
  *   max_connections [0 = the dialect's default: openai-ws 4, openai-http 32],
  *   auth_message [false] (openai-ws: send {"type":"auth"} instead of a Bearer header),
  *   multiplex [false] (openai-ws: requests share one socket by request_id),
  *   json_ping [false] (openai-ws: keepalive with {"type":"ping"} frames),
- *   endpoint ["" = from the URL; "chat" or "completions"].
+ *   endpoint ["" = from the URL; "chat" or "completions"],
+ *   client_id (ws-system: the id the server registered), private_key_path
+ *   (ws-system: a PEM private key file, PKCS#8, PKCS#1 RSA or SEC1 EC),
+ *   private_key (ws-system: the PEM text itself), private_key_passphrase
+ *   (ws-system: for an encrypted PEM), signature_algorithm [SHA256]
+ *   (ws-system: SHA256, SHA384, SHA512 or RSA-SHA256/384/512).
+ * The ws-system key is read once by realm_client_new, which fails with
+ * REALM_ERR_INVALID_ARGUMENT when it is missing, unreadable or malformed;
+ * the key, its passphrase and signatures never appear in logs or errors.
  * Each key has the rules of its typed setter. On failure the option keeps its
  * value and *err (if err is non-NULL) names the key and the rule; secrets are
  * never quoted. Returns REALM_OK or REALM_ERR_INVALID_ARGUMENT (unknown key,
@@ -401,6 +412,13 @@ REALM_API const char *realm_result_finish_reason(const realm_result_t *r);
 REALM_API int64_t realm_result_completion_tokens(const realm_result_t *r);
 /** Usage: total tokens, or -1 if the server did not send it. */
 REALM_API int64_t realm_result_total_tokens(const realm_result_t *r);
+/** The model the server said it used ("" when it did not say). Never NULL; owned by r. */
+REALM_API const char *realm_result_model(const realm_result_t *r);
+/** Measured by the client from the moment the request was written to its
+ *  connection: until the end (its round trip; -1 if it was never sent), and
+ *  until the first token (-1 if none arrived). Milliseconds. */
+REALM_API double realm_result_elapsed_ms(const realm_result_t *r);
+REALM_API double realm_result_first_token_ms(const realm_result_t *r);
 
 /** Token batch callback: `count` >= 1 tokens, in order. Event thread. */
 typedef void (*realm_tokens_cb)(void *user, realm_request_t *req,
@@ -412,6 +430,16 @@ typedef void (*realm_tokens_cb)(void *user, realm_request_t *req,
  */
 typedef void (*realm_done_cb)(void *user, realm_request_t *req, realm_outcome_t outcome,
                               const realm_result_t *result, const realm_error_t *error);
+
+/**
+ * Start callback: the server said it started the request (ws-system
+ * `stream_start`), with the model it runs (UTF-8, NUL-terminated, "" when it
+ * named none). At most once per request, before its tokens. Event thread.
+ */
+typedef void (*realm_started_cb)(void *user, realm_request_t *req, const char *model);
+
+/** realm_handler_t.events bits */
+#define REALM_HANDLER_EV_STARTED 0x1u  /**< report the server's start: on_started, or REALM_QEV_STARTED */
 
 /**
  * Where a request reports. Initialise with REALM_HANDLER_INIT. Either set
@@ -427,14 +455,19 @@ typedef struct realm_handler {
     size_t token_size;          /**< sizeof(realm_token_t) as the caller compiled it: token arrays handed
                                      to this handler have that stride, so realm_token_t may grow (fields
                                      are only appended). 0 = the first layout. */
+    /* Appended with ws-system. */
+    uint32_t events;            /**< REALM_HANDLER_EV_* bits: optional events this handler wants */
+    realm_started_cb on_started;/**< with REALM_HANDLER_EV_STARTED in callback mode; may be NULL */
 } realm_handler_t;
-#define REALM_HANDLER_INIT {sizeof(realm_handler_t), NULL, NULL, NULL, NULL, sizeof(realm_token_t)}
+#define REALM_HANDLER_INIT {sizeof(realm_handler_t), NULL, NULL, NULL, NULL, sizeof(realm_token_t), 0, NULL}
 
 /** Kinds of queue events. */
 typedef enum realm_queue_event_kind {
     REALM_QEV_TOKENS = 1,  /**< tokens/token_count are set */
     REALM_QEV_DONE = 2,    /**< outcome/result/error are set, as for realm_done_cb */
-    REALM_QEV_CLIENT = 3   /**< client_event is set (see realm_client_set_event_queue) */
+    REALM_QEV_CLIENT = 3,  /**< client_event is set (see realm_client_set_event_queue) */
+    REALM_QEV_STARTED = 4  /**< the server started the request (handlers with REALM_HANDLER_EV_STARTED
+                                only): `result` is set and realm_result_model() names the model */
 } realm_queue_event_kind_t;
 
 struct realm_client_event;
@@ -630,12 +663,16 @@ REALM_API int realm_client_has_extension(const realm_client_t *client, const cha
  * Per-call options common to every request. Initialise with REALM_CALL_OPTIONS_INIT.
  * 0 means "the client's default" for both timeouts.
  */
+typedef struct realm_batch realm_batch_t;
 typedef struct realm_call_options {
     size_t struct_size;
     uint32_t timeout_ms;       /**< total timeout override; UINT32_MAX = none */
     uint32_t idle_timeout_ms;  /**< idle timeout override; UINT32_MAX = none */
+    /* Appended with ws-system. */
+    realm_batch_t *batch;      /**< NULL, or a batch of the same client: the request is accepted but held
+                                    until realm_batch_send (see realm_batch_new) */
 } realm_call_options_t;
-#define REALM_CALL_OPTIONS_INIT {sizeof(realm_call_options_t), 0, 0}
+#define REALM_CALL_OPTIONS_INIT {sizeof(realm_call_options_t), 0, 0, NULL}
 
 /** One chat message: role ("system", "user", "assistant", ...) and content, UTF-8. */
 typedef struct realm_message {
@@ -735,6 +772,37 @@ REALM_API realm_status_t realm_call(realm_client_t *client, const char *function
                                     const realm_call_options_t *call_opts,
                                     const realm_handler_t *handler, realm_request_t **out,
                                     realm_error_t **err);
+
+/**
+ * Batches (ws-system `batch`, ws-system.md 4.5): requests started with
+ * call_opts->batch set are accepted as usual (each will see exactly one
+ * terminal event) but held; realm_batch_send puts them on the wire as ONE
+ * frame, in the order they were started. The server runs the items one
+ * after another (a generate to its end before the next item starts) and
+ * answers each under its own id, so every request reports as if sent alone;
+ * their timeouts start at realm_batch_send.
+ *
+ * realm_batch_new: a new empty batch for `client` (the caller owns it until
+ * realm_batch_send or realm_batch_discard, one of which must be called
+ * before the client is destroyed: held requests are not the client's yet).
+ * Any thread. Errors:
+ * REALM_ERR_INVALID_ARGUMENT (NULL argument, or a dialect without batches:
+ * only ws-system has them), REALM_ERR_NO_MEMORY.
+ */
+REALM_API realm_status_t realm_batch_new(realm_client_t *client, realm_batch_t **out, realm_error_t **err);
+/** Number of requests held by the batch (0 for NULL). */
+REALM_API size_t realm_batch_size(const realm_batch_t *batch);
+/**
+ * Sends the held requests as one frame and frees the batch (also when it
+ * fails). Any thread, never blocks. When the client is not connected the
+ * requests end as any request would (waiting in the queue while connecting,
+ * else REALM_ERR_NOT_CONNECTED through their handlers). Returns REALM_OK, or
+ * REALM_ERR_INVALID_ARGUMENT for NULL or an empty batch (freed all the same).
+ */
+REALM_API realm_status_t realm_batch_send(realm_batch_t *batch, realm_error_t **err);
+/** Frees a batch without sending it: its requests end as cancelled (event
+ *  thread). Accepts NULL. */
+REALM_API void realm_batch_discard(realm_batch_t *batch);
 
 /**
  * Cancels a request. Any thread, idempotent, never blocks. If the request has

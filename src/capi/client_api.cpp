@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
@@ -63,6 +64,12 @@ REALM_API realm_status_t realm_client_new(const realm_options_t *opts, realm_cli
     std::string why;
     auto dialect = realm::core::make_client_dialect(o, &why);
     if (!dialect) return fail(err, REALM_ERR_INVALID_ARGUMENT, why);
+    // The dialect holds what it needs of a private key; the client's copy
+    // of the options keeps none of it.
+    std::fill(o.private_key_pem.begin(), o.private_key_pem.end(), '\0');
+    std::fill(o.private_key_passphrase.begin(), o.private_key_passphrase.end(), '\0');
+    o.private_key_pem.clear();
+    o.private_key_passphrase.clear();
     auto loop = realm::transport::EventLoop::acquire(&why);
     if (!loop) return fail(err, REALM_ERR_INTERNAL, why);
     auto handle = std::make_unique<realm_client>();

@@ -2,6 +2,7 @@
 #include <cstring>
 #include <memory>
 
+#include "capi/batch.h"
 #include "capi/guard.h"
 #include "core/client.h"
 #include "core/event_queue.h"
@@ -20,8 +21,11 @@ bool read_handler(const realm_handler_t *h, realm_handler_t *out, std::string *w
         *why = "handler must be initialised with REALM_HANDLER_INIT";
         return false;
     }
-    *out = realm_handler_t{sizeof(realm_handler_t), h->user, h->on_tokens, h->on_done, nullptr, sizeof(realm_token_t)};
+    *out = realm_handler_t{sizeof(realm_handler_t), h->user,    h->on_tokens, h->on_done, nullptr,
+                           sizeof(realm_token_t),  0,          nullptr};
     if (REALM_HAS_FIELD(h, realm_handler_t, queue)) out->queue = h->queue;
+    if (REALM_HAS_FIELD(h, realm_handler_t, events)) out->events = h->events;
+    if (REALM_HAS_FIELD(h, realm_handler_t, on_started)) out->on_started = h->on_started;
     if (REALM_HAS_FIELD(h, realm_handler_t, token_size) && h->token_size) {
         // Token arrays are laid out as the caller's realm_token_t. Only one
         // layout exists so far; a caller built against a later header (a
@@ -49,12 +53,16 @@ realm_status_t start_request(realm_client_t *client, RequestSpec spec, const rea
     if (!client->core->dialect().accepts(spec, &why)) return fail(err, REALM_ERR_INVALID_ARGUMENT, why);
     const auto &o = client->core->options();
     uint32_t timeout = o.request_timeout_ms, idle = o.idle_timeout_ms;
+    realm_batch_t *batch = nullptr;
     if (call_opts) {
         if (REALM_HAS_FIELD(call_opts, realm_call_options_t, timeout_ms))
             timeout = effective_timeout(call_opts->timeout_ms, o.request_timeout_ms);
         if (REALM_HAS_FIELD(call_opts, realm_call_options_t, idle_timeout_ms))
             idle = effective_timeout(call_opts->idle_timeout_ms, o.idle_timeout_ms);
+        if (REALM_HAS_FIELD(call_opts, realm_call_options_t, batch)) batch = call_opts->batch;
     }
+    if (batch && batch->client != client)
+        return fail(err, REALM_ERR_INVALID_ARGUMENT, "call_opts.batch belongs to another client");
     auto *req = new realm_request();
     req->id = client->core->next_request_id();
     req->streaming = spec.streaming();
@@ -62,6 +70,17 @@ realm_status_t start_request(realm_client_t *client, RequestSpec spec, const rea
     req->handler = h;
     req->timeout_ms = timeout;
     req->idle_timeout_ms = idle;
+    if (batch) {
+        // Accepted now, sent with the batch (realm_batch_send).
+        req->retain();
+        {
+            std::lock_guard<std::mutex> lock(batch->mu);
+            batch->held.push_back(req);
+        }
+        if (out) *out = req;
+        else req->release();
+        return REALM_OK;
+    }
     realm_status_t rc = client->core->submit(req, &why);
     if (rc != REALM_OK) {
         req->release();
@@ -300,6 +319,9 @@ REALM_API int64_t realm_result_streamed_tokens(const realm_result_t *r) { return
 REALM_API const char *realm_result_finish_reason(const realm_result_t *r) { return r ? r->finish_reason.c_str() : ""; }
 REALM_API int64_t realm_result_completion_tokens(const realm_result_t *r) { return r ? r->completion_tokens : -1; }
 REALM_API int64_t realm_result_total_tokens(const realm_result_t *r) { return r ? r->total_tokens : -1; }
+REALM_API const char *realm_result_model(const realm_result_t *r) { return r ? r->model.c_str() : ""; }
+REALM_API double realm_result_elapsed_ms(const realm_result_t *r) { return r ? r->elapsed_ms : -1; }
+REALM_API double realm_result_first_token_ms(const realm_result_t *r) { return r ? r->first_token_ms : -1; }
 REALM_API const char *realm_result_json(const realm_result_t *r, size_t *len) {
     if (!r) {
         if (len) *len = 4;

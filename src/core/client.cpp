@@ -49,7 +49,15 @@ std::unique_ptr<protocol::Dialect> make_client_dialect(const Options &opts, std:
     cfg.multiplex = opts.multiplex;
     cfg.json_ping = opts.json_ping;
     cfg.endpoint = opts.endpoint;
-    return protocol::make_dialect(name, std::move(cfg));
+    cfg.client_id = opts.client_id;
+    cfg.private_key_path = opts.private_key_path;
+    cfg.private_key_pem = opts.private_key_pem;
+    cfg.private_key_passphrase = opts.private_key_passphrase;
+    cfg.signature_algorithm = opts.signature_algorithm;
+    std::string problem;
+    auto dialect = protocol::make_dialect(name, std::move(cfg), &problem);
+    if (!dialect) *why = name + ": " + problem;
+    return dialect;
 }
 
 ClientCore::ClientCore(const Options &opts, std::unique_ptr<protocol::Dialect> dialect, transport::EventLoop &loop,

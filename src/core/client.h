@@ -56,6 +56,10 @@ public:
     // Accepts a request (REALM_OK: exactly one terminal event will follow) or
     // refuses it with a status and *why.
     realm_status_t submit(realm_request_t *req, std::string *why);
+    // Hands over requests accepted into a batch (their references move to
+    // the core): sent as one frame, or, with `discard`, ended as cancelled.
+    // Each ends exactly once either way.
+    void submit_batch(std::vector<realm_request_t *> reqs, bool discard);
     void cancel(realm_request_t *req);
     realm_status_t connect(realm_complete_cb cb, void *user);
     realm_status_t disconnect(realm_complete_cb cb, void *user);
@@ -83,6 +87,11 @@ private:
 
     // submit() without the hand-over: checks, then posts under submit_mutex_.
     realm_status_t post_request(realm_request_t *req, std::string *why);
+    // Loop thread: a batch member's payload joins its group; the group's
+    // frame goes out on `link` with its last member.
+    void send_batch_member(Link &link, realm_request_t *req, std::string payload);
+    // Sends the group's frame once every member still expected is in it.
+    void flush_batch(Link &link, BatchGroup &group);
 
     // ---- loop thread: connection management (client_connections.cpp) ----
     void start_connecting();

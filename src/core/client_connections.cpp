@@ -148,12 +148,18 @@ void ClientCore::schedule_reconnect(const Error &cause) {
     uint32_t max_attempts = opts_.backoff_max_attempts;
     if (!opts_.backoff_max_attempts_set && caps_.reconnect_attempts) max_attempts = caps_.reconnect_attempts;
     if (max_attempts && reconnect_attempt_ > max_attempts) {
-        give_up(make_error(REALM_ERR_CONNECTION_LOST, "gave up reconnecting after " + std::to_string(max_attempts) +
-                                                          " attempts; last error: " + cause.message));
+        Error e = make_error(REALM_ERR_CONNECTION_LOST, "gave up reconnecting after " + std::to_string(max_attempts) +
+                                                            " attempts; last error: " + cause.message);
+        if (caps_.code_reconnect_failed) e.code = caps_.code_reconnect_failed;
+        give_up(e);
         return;
     }
     uint32_t delay = backoff_delay_ms(reconnect_attempt_, opts_.backoff_base_ms, opts_.backoff_cap_ms,
                                       opts_.backoff_jitter_percent, rng_);
+    // A server that said when to come back (a rate-limited handshake) is not
+    // asked sooner.
+    if (cause.retry_after_ms > 0 && uint64_t(cause.retry_after_ms) > delay)
+        delay = uint32_t(std::min<int64_t>(cause.retry_after_ms, int64_t(UINT32_MAX)));
     state_.store(REALM_STATE_RECONNECTING, std::memory_order_release);
     if (log_on(REALM_LOG_INFO))
         log(REALM_LOG_INFO, "reconnecting in " + std::to_string(delay) + " ms (attempt " +

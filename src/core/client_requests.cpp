@@ -60,6 +60,38 @@ realm_status_t ClientCore::post_request(realm_request_t *req, std::string *why) 
     return REALM_OK;
 }
 
+void ClientCore::submit_batch(std::vector<realm_request_t *> reqs, bool discard) {
+    // Admitted when each was started: only the counters are taken here.
+    for (auto *req : reqs) {
+        router_.queued().fetch_add(1, std::memory_order_relaxed);
+        router_.active().fetch_add(1, std::memory_order_relaxed);
+        req->client = weak_from_this();
+    }
+    auto self = shared_from_this();
+    auto run = [self, reqs, discard] {
+        auto group = std::make_shared<BatchGroup>();
+        group->expected = reqs.size();
+        group->first_id = reqs.empty() ? std::string() : reqs.front()->id;
+        for (auto *req : reqs) {
+            if (discard || self->destroyed_) {
+                self->router_.fail(req, make_error(REALM_ERR_CANCELLED, discard ? "batch discarded" : "client destroyed"),
+                                   false);
+                continue;
+            }
+            req->batch = group;
+            self->router_.enqueue(req, self->wants_connection_ || self->connected_);
+        }
+    };
+    if (!loop_.post(run)) {
+        // The event loop is gone (process exit): nothing can report on it.
+        for (auto *req : reqs) {
+            router_.queued().fetch_sub(1, std::memory_order_relaxed);
+            router_.active().fetch_sub(1, std::memory_order_relaxed);
+            req->release();
+        }
+    }
+}
+
 void ClientCore::cancel(realm_request_t *req) {
     req->retain();
     auto self = shared_from_this();
@@ -120,18 +152,43 @@ bool ClientCore::send_on(Link &link, realm_request_t *req) {
     if (bytes > opts_.max_message_size) {
         // A server closes the connection on a message over its limit (1009),
         // failing every other request in flight: this one fails alone.
+        std::shared_ptr<BatchGroup> group = req->batch;
         router_.fail(req,
                      make_error(REALM_ERR_MESSAGE_TOO_LARGE,
                                 "request of " + std::to_string(bytes) + " bytes not sent: over the max message size of " +
                                     std::to_string(opts_.max_message_size) + " bytes"),
                      false);
+        if (group) flush_batch(link, *group);  // it may have been the last one awaited
         return true;
     }
     if (caps_.policy == protocol::ConnectionPolicy::Pool) link.bound = req;
+    if (req->batch) {
+        send_batch_member(link, req, frame.substr(transport::kSendHeadroom));
+        return true;
+    }
     bool starts_now = caps_.policy != protocol::ConnectionPolicy::Multiplexed || link.session().interleave;
     router_.mark_sent(req, &link, starts_now);
     link.send(std::move(frame));
     return true;
+}
+
+void ClientCore::send_batch_member(Link &link, realm_request_t *req, std::string payload) {
+    std::shared_ptr<BatchGroup> group = std::move(req->batch);
+    group->items.push_back(std::move(payload));
+    // The server runs batch items one after another: a member's clock
+    // starts at its first frame.
+    router_.mark_sent(req, &link, false);
+    flush_batch(link, *group);
+}
+
+void ClientCore::flush_batch(Link &link, BatchGroup &group) {
+    if (group.items.empty() || group.items.size() < group.expected) return;
+    size_t bytes = 64;
+    for (const auto &item : group.items) bytes += item.size() + 1;
+    std::string frame = transport::make_frame_buffer(bytes);
+    dialect_->encode_batch(frame, "batch_" + group.first_id, group.items);
+    group.items.clear();
+    link.send(std::move(frame));
 }
 
 void ClientCore::abandon(realm_request_t *req) {
@@ -192,6 +249,7 @@ void ClientCore::handle_frame(Link *link, const protocol::InboundFrame &f) {
     using protocol::FrameKind;
     switch (f.kind) {
         case FrameKind::Token:
+        case FrameKind::Started:
         case FrameKind::Complete:
         case FrameKind::Error:
         case FrameKind::Cancelled: {
@@ -199,7 +257,8 @@ void ClientCore::handle_frame(Link *link, const protocol::InboundFrame &f) {
                 router_.deliver(req, f);
                 return;
             }
-            if (f.has_id && router_.drop_late_frame(f.id, f.kind != FrameKind::Token)) return;
+            bool terminal = f.kind != FrameKind::Token && f.kind != FrameKind::Started;
+            if (f.has_id && router_.drop_late_frame(f.id, terminal)) return;
             if (f.blame == protocol::Blame::LastSent) {
                 // The server could not read what we sent last (realm.md 5.1).
                 std::string why = "server rejected a request frame: " + std::string(f.message.substr(0, 300));
@@ -229,6 +288,13 @@ void ClientCore::handle_frame(Link *link, const protocol::InboundFrame &f) {
                 router_.fail(req, make_error(REALM_ERR_PROTOCOL, "invalid frame from the server: " + f.problem), true);
             else
                 handle_unattributed(link, "invalid frame from the server: " + f.problem);
+            return;
+        }
+        case FrameKind::ServerError: {
+            // The server's error about the connection, not a request.
+            Error e = error_from_frame(f);
+            if (log_on(REALM_LOG_WARN)) log(REALM_LOG_WARN, "server error: [" + e.code + "] " + e.message);
+            emit_error(e);
             return;
         }
         case FrameKind::Notice: {

@@ -73,6 +73,19 @@ void realm_queue::push_done(void *user, realm_request_t *req, realm_outcome_t ou
     wake_if_armed(lock);
 }
 
+void realm_queue::push_started(void *user, realm_request_t *req, const std::string &model) {
+    std::unique_lock<std::mutex> lock(mu);
+    items.emplace_back();
+    Item &item = items.back();
+    item.kind = REALM_QEV_STARTED;
+    item.user = user;
+    item.request = req;
+    req->retain();
+    item.has_result = true;
+    item.result.model = model;
+    wake_if_armed(lock);
+}
+
 void realm_queue::push_client_event(void *user, const realm_client_event_t &ev) {
     std::unique_lock<std::mutex> lock(mu);
     items.emplace_back();
@@ -137,6 +150,8 @@ size_t realm_queue::poll(realm_queue_event_t *out, size_t max) {
             }
             ev.tokens = it.views.data();
             ev.token_count = it.views.size();
+        } else if (it.kind == REALM_QEV_STARTED) {
+            ev.result = &it.result;
         } else if (it.kind == REALM_QEV_DONE) {
             ev.outcome = it.outcome;
             ev.result = it.has_result ? &it.result : nullptr;

@@ -39,6 +39,7 @@ struct realm_queue {
     void push_done(void *user, realm_request_t *req, realm_outcome_t outcome, const realm_result *result,
                    const realm::core::Error *error);
     void push_client_event(void *user, const realm_client_event_t &ev);
+    void push_started(void *user, realm_request_t *req, const std::string &model);
     size_t poll(realm_queue_event_t *out, size_t max);
 
     int efd = -1;

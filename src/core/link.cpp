@@ -14,7 +14,7 @@ constexpr uint32_t kFailingCloseWaitMs = 1000;
 }  // namespace
 
 Link::Link(const LinkEnv &env, LinkOwner &owner)
-    : env_(env), owner_(owner), connect_timer_(env.loop), ping_timer_(env.loop) {}
+    : env_(env), owner_(owner), connect_timer_(env.loop), step_timer_(env.loop), ping_timer_(env.loop) {}
 
 Link::~Link() {
     if (conn_) conn_->detach();
@@ -44,9 +44,10 @@ void Link::open() {
         return;
     }
     connect_timer_.schedule_ms(o.connect_timeout_ms, [this] {
-        fail(make_error(REALM_ERR_TIMEOUT, "connecting to the server timed out after " +
-                                               std::to_string(env_.opts.connect_timeout_ms) + " ms"),
-             true);
+        Error e = make_error(REALM_ERR_TIMEOUT, "connecting to the server timed out after " +
+                                                    std::to_string(env_.opts.connect_timeout_ms) + " ms");
+        if (const char *code = env_.dialect.capabilities().code_connect_timeout) e.code = code;
+        fail(e, true);
     });
 }
 
@@ -62,6 +63,7 @@ void Link::send_payload(const std::string &payload) {
 
 void Link::close(int code, std::string_view reason) {
     connect_timer_.cancel();
+    step_timer_.cancel();
     ping_timer_.cancel();
     phase_ = Phase::Closed;
     if (conn_) {
@@ -74,6 +76,7 @@ void Link::close(int code, std::string_view reason) {
 // Ends the attempt: the owner may destroy this link during the call.
 void Link::fail(const Error &err, bool retryable) {
     connect_timer_.cancel();
+    step_timer_.cancel();
     ping_timer_.cancel();
     phase_ = Phase::Closed;
     if (conn_) {
@@ -95,20 +98,31 @@ void Link::lost(const Error &err, int close_code, const std::string &reason) {
 
 void Link::apply(protocol::HandshakeStep step) {
     using Kind = protocol::HandshakeStep::Kind;
+    step_timer_.cancel();
     if (step.kind == Kind::Fail) {
+        Error e = make_error(step.status, step.message);
+        if (!step.code.empty()) e.code = step.code;
+        e.retry_after_ms = step.retry_after_ms;
         if (step.server_closes && conn_) {
             // Wait briefly for the server's close so that the error carries
             // its close code, as a close during the handshake does.
             phase_ = Phase::Failing;
-            failing_ = make_error(step.status, step.message);
+            failing_ = e;
             connect_timer_.schedule_ms(kFailingCloseWaitMs, [this] { fail(failing_, false); });
             return;
         }
-        fail(make_error(step.status, step.message), step.retryable);
+        fail(e, step.retryable);
         return;
     }
     if (!step.send.empty()) send_payload(step.send);
-    if (step.kind == Kind::Wait) return;
+    if (step.kind == Kind::Wait) {
+        if (step.timeout_ms) {
+            Error e = make_error(step.timeout_status, step.timeout_message);
+            if (!step.timeout_code.empty()) e.code = step.timeout_code;
+            step_timer_.schedule_ms(step.timeout_ms, [this, e] { fail(e, true); });
+        }
+        return;
+    }
     connect_timer_.cancel();
     phase_ = Phase::Ready;
     session_ = handshake_->session();
@@ -130,9 +144,10 @@ void Link::keepalive_tick() {
         // so a late pong while it serves one is not a dead connection
         // (realm.md 2.1); request timeouts cover that case.
         if (now - ping_sent_us_ >= interval_us && (session_.interleave || !owner_.link_busy(*this))) {
-            lost(make_error(REALM_ERR_CONNECTION_LOST,
-                            "no pong or data from the server for " + std::to_string((now - last_rx_us_) / 1000) + " ms"),
-                 1006, "keepalive timeout");
+            Error e = make_error(REALM_ERR_CONNECTION_LOST, "no pong or data from the server for " +
+                                                                std::to_string((now - last_rx_us_) / 1000) + " ms");
+            if (const char *code = env_.dialect.capabilities().code_connection_lost) e.code = code;
+            lost(e, 1006, "keepalive timeout");
             return;
         }
     } else if (now - last_rx_us_ >= interval_us / 2) {
@@ -232,6 +247,7 @@ void Link::on_closed(const transport::CloseInfo &info) {
         if (!info.reason.empty()) why += ": " + info.reason;
         why += ")";
         e = make_error(REALM_ERR_CONNECTION_LOST, why);
+        if (const char *code = env_.dialect.capabilities().code_connection_lost) e.code = code;
     }
     e.close_code = info.close_code;
     lost(e, info.close_code, info.reason);

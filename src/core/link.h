@@ -96,6 +96,7 @@ private:
     std::unique_ptr<protocol::Handshake> handshake_;
     protocol::SessionInfo session_;
     transport::Timer connect_timer_;
+    transport::Timer step_timer_;  // the handshake's wait for its next message
     transport::Timer ping_timer_;
     Error failing_;             // Failing: the error to report
     int64_t last_rx_us_ = 0;    // last frame or pong

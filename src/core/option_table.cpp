@@ -7,6 +7,7 @@
 
 #include "protocol/realm_wire.h"
 #include "protocol/registry.h"
+#include "protocol/ws_system/challenge_signer.h"
 
 namespace realm::core {
 namespace {
@@ -150,6 +151,28 @@ OptionResult set_option(Options &o, std::string_view key, const char *v) {
         std::string_view value = s.substr(colon + 1);
         while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
         return set_header(o, name.c_str(), std::string(value).c_str());
+    }
+    if (key == "client_id") return set_text(o.client_id, key, v);
+    if (key == "private_key_path") {
+        if (v && !*v) return bad(key, "must not be empty (NULL clears it)");
+        o.private_key_path = v ? v : "";
+        return {};
+    }
+    // The key and its passphrase are never quoted back.
+    if (key == "private_key") {
+        if (v && !wire::is_valid_utf8(v)) return bad(key, "is not valid UTF-8 PEM text");
+        o.private_key_pem = v ? v : "";
+        return {};
+    }
+    if (key == "private_key_passphrase") {
+        o.private_key_passphrase = v ? v : "";
+        return {};
+    }
+    if (key == "signature_algorithm") {
+        if (v && !protocol::ws_system::ChallengeSigner::known_algorithm(v))
+            return bad(key, "must be SHA256, SHA384, SHA512 (or RSA-SHA256, RSA-SHA384, RSA-SHA512)");
+        o.signature_algorithm = v ? v : "";
+        return {};
     }
     if (key == "tls_ca_file") {
         if (v && !*v) return bad(key, "must not be empty (NULL clears it)");

@@ -58,6 +58,11 @@ struct Options {
     bool multiplex = false;            // openai-ws: request_id multiplexing
     bool json_ping = false;            // openai-ws: JSON keepalive pings
     std::string endpoint;              // OpenAI: "chat" / "completions" / "" = from the URL
+    std::string client_id;             // ws-system
+    std::string private_key_path;      // ws-system: PEM file
+    std::string private_key_pem;       // ws-system: PEM text
+    std::string private_key_passphrase;
+    std::string signature_algorithm;   // ws-system: "" = SHA256
 };
 
 }  // namespace realm::core

@@ -26,6 +26,16 @@ struct PendingToken {
 };
 }  // namespace realm::core
 
+namespace realm::core {
+// Requests sent as one frame (realm_batch_send): their payloads are
+// collected as each is sent, and the frame goes out with the last one.
+struct BatchGroup {
+    size_t expected = 0;             // members that may still be sent
+    std::vector<std::string> items;  // payloads, in send order
+    std::string first_id;
+};
+}  // namespace realm::core
+
 struct realm_request {
     enum class State { Created, Queued, Sent, Done };
 
@@ -58,6 +68,11 @@ struct realm_request {
     std::string finish_reason;             // from the frames so far ("" = none yet)
     int64_t prompt_tokens = -1, completion_tokens = -1, total_tokens = -1;  // usage so far
     std::vector<realm_token_t> scratch;    // reused to publish a batch
+    int64_t sent_us = 0;                   // written to the connection (0 = not yet)
+    int64_t first_token_us = 0;            // first token arrived (0 = none yet)
+    std::string model;                     // as the server named it
+    bool started = false;                  // the server's start was reported
+    std::shared_ptr<realm::core::BatchGroup> batch;  // set while it waits to go out in a batch
 
     void retain() { refs.fetch_add(1, std::memory_order_relaxed); }
     void release() {
@@ -79,4 +94,7 @@ struct realm_result {
     double cost_usd = 0;
     bool has_time = false;
     double time_ms = 0;
+    std::string model;
+    double elapsed_ms = -1;                // client-measured, from the write
+    double first_token_ms = -1;
 };

@@ -106,6 +106,7 @@ void RequestRouter::mark_sent(realm_request_t *req, void *link, bool server_star
         queued_.fetch_sub(1, std::memory_order_relaxed);
     req->seq = ++send_seq_;
     req->state = realm_request::State::Sent;
+    req->sent_us = transport::monotonic_us();
     req->link = link;
     inflight_.emplace(std::string_view(req->id), req);
     last_sent_id_ = req->id;
@@ -172,8 +173,33 @@ void RequestRouter::deliver(realm_request_t *req, const protocol::InboundFrame &
         case FrameKind::Cancelled:
             finish(req, REALM_OUTCOME_CANCELLED, nullptr, nullptr, false);
             return;
+        case FrameKind::Started:
+            started(req, f.model);
+            return;
         default:
             return;
+    }
+}
+
+void RequestRouter::started(realm_request_t *req, std::string_view model) {
+    if (req->started) return;
+    req->started = true;
+    req->model.assign(model);
+    const realm_handler_t &h = req->handler;
+    if (!(h.events & REALM_HANDLER_EV_STARTED)) return;
+    publish_tokens(req);  // keeps the order of what the handler sees
+    if (h.queue)
+        h.queue->push_started(h.user, req, req->model);
+    else if (h.on_started)
+        h.on_started(h.user, req, req->model.c_str());
+}
+
+void RequestRouter::stamp(realm_request_t *req, realm_result &r) const {
+    r.model = req->model;
+    if (req->sent_us) {
+        int64_t now = transport::monotonic_us();
+        r.elapsed_ms = double(now - req->sent_us) / 1000.0;
+        if (req->first_token_us) r.first_token_ms = double(req->first_token_us - req->sent_us) / 1000.0;
     }
 }
 
@@ -204,6 +230,7 @@ bool RequestRouter::append_text(realm_request_t *req, std::string_view text, con
     if (text.empty()) return true;
     uint32_t flags = (f.is_final ? REALM_TOKEN_FINAL : 0u) | (f.has_logprob ? REALM_TOKEN_HAS_LOGPROB : 0u);
     int64_t index = f.index >= 0 ? f.index : req->streamed;
+    if (!req->first_token_us) req->first_token_us = transport::monotonic_us();
     req->pending.push_back({req->text.size(), text.size(), index, f.has_logprob ? f.logprob : 0.0, flags});
     req->text.append(text.data(), text.size());
     ++req->streamed;
@@ -254,6 +281,7 @@ void RequestRouter::complete(realm_request_t *req, const protocol::InboundFrame 
         r.total_tokens = req->total_tokens;
         r.tokens_generated = req->completion_tokens;
         if (!f.data_json.empty()) r.json.assign(f.data_json);
+        stamp(req, r);
         finish(req, REALM_OUTCOME_COMPLETE, &r, nullptr, false);
         return;
     }
@@ -282,6 +310,8 @@ void RequestRouter::complete(realm_request_t *req, const protocol::InboundFrame 
     r.cost_usd = f.cost_usd;
     r.has_time = f.has_time;
     r.time_ms = f.time_ms;
+    if (!f.model.empty()) req->model.assign(f.model);
+    stamp(req, r);
     finish(req, REALM_OUTCOME_COMPLETE, &r, nullptr, false);
 }
 
@@ -343,6 +373,11 @@ void RequestRouter::finish(realm_request_t *req, realm_outcome_t outcome, const 
     if (prev == State::Queued) {
         auto it = std::find(pending_.begin(), pending_.end(), req);
         if (it != pending_.end()) pending_.erase(it);
+    }
+    if (req->batch) {
+        // Ended before it went out: the batch's frame waits for one fewer.
+        --req->batch->expected;
+        req->batch.reset();
     }
     Error cancelled;
     if (outcome == REALM_OUTCOME_CANCELLED && !err) {

@@ -118,6 +118,11 @@ private:
     bool append_text(realm_request_t *req, std::string_view text, const protocol::InboundFrame &f);
     void record_meta(realm_request_t *req, const protocol::InboundFrame &f);
     void complete(realm_request_t *req, const protocol::InboundFrame &f);
+    // The server's start of a request (once): the model, and the handler's
+    // STARTED event when it asked for one.
+    void started(realm_request_t *req, std::string_view model);
+    // A result's model and client-measured timings.
+    void stamp(realm_request_t *req, realm_result &r) const;
     void mark_dirty(realm_request_t *req);
     void publish_tokens(realm_request_t *req);
     void flush_dirty();

@@ -40,6 +40,7 @@ void InboundFrame::clear() {
     retry_after_ms = -1;
     http_status = 0;
     retryable = -1;
+    model = {};
     tenant_id = version = {};
     has_tenant = false;
     extensions.clear();

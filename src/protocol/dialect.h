@@ -21,6 +21,7 @@ namespace realm::protocol {
 // Kinds of inbound messages, after decoding.
 enum class FrameKind {
     Welcome,       // Realm handshake: connection ready (tenant, version, extensions)
+    Started,       // the server started request `id` (ws-system stream_start; `model`)
     AuthRequired,  // Realm handshake: server wants credentials
     AuthSuccess,   // Realm handshake: credentials accepted (tenant)
     AuthFailed,    // Realm handshake: credentials refused (message)
@@ -31,6 +32,7 @@ enum class FrameKind {
     Pong,          // answer to a JSON keepalive ping
     Ignore,        // nothing to act on (e.g. a stray "[DONE]" over WebSocket)
     Notice,        // connection-level message that belongs to no request
+    ServerError,   // an error of the connection that ends no request (status, code, message)
     Invalid,       // not a valid message of this dialect (see `problem`; `id` if it could be read)
 };
 
@@ -79,6 +81,9 @@ struct InboundFrame {
     int http_status = 0;
     int retryable = -1;              // 0 / 1 overrides the status's default; -1 = the default
 
+    // Started (and any frame that names the model)
+    std::string_view model;
+
     // Welcome / AuthSuccess
     std::string_view tenant_id;
     bool has_tenant = false;
@@ -110,14 +115,46 @@ struct HandshakeStep {
     std::string message;                // Fail
     bool retryable = false;             // Fail: a later attempt may succeed
     bool server_closes = false;         // Fail: the server closes next; the error gets its close code
+    std::string code;                   // Fail: the error code users see ("" = the status name)
+    int64_t retry_after_ms = -1;        // Fail: wait at least this long before the next attempt
 
-    static HandshakeStep wait(std::string frame = {}) { return {Kind::Wait, std::move(frame), REALM_OK, {}, false}; }
-    static HandshakeStep ready(std::string frame = {}) { return {Kind::Ready, std::move(frame), REALM_OK, {}, false}; }
-    static HandshakeStep fail(realm_status_t s, std::string why, bool retryable = false) {
-        return {Kind::Fail, {}, s, std::move(why), retryable};
+    // Wait: fail unless the next message arrives within `timeout_ms`
+    // (0 = only the connect timeout applies), with this status and code.
+    uint32_t timeout_ms = 0;
+    realm_status_t timeout_status = REALM_ERR_TIMEOUT;
+    std::string timeout_code;
+    std::string timeout_message;
+
+    static HandshakeStep wait(std::string frame = {}) {
+        HandshakeStep s;
+        s.send = std::move(frame);
+        return s;
     }
-    static HandshakeStep fail_then_close(realm_status_t s, std::string why) {
-        return {Kind::Fail, {}, s, std::move(why), false, true};
+    static HandshakeStep ready(std::string frame = {}) {
+        HandshakeStep s;
+        s.kind = Kind::Ready;
+        s.send = std::move(frame);
+        return s;
+    }
+    static HandshakeStep fail(realm_status_t st, std::string why, bool retryable = false) {
+        HandshakeStep s;
+        s.kind = Kind::Fail;
+        s.status = st;
+        s.message = std::move(why);
+        s.retryable = retryable;
+        return s;
+    }
+    static HandshakeStep fail_then_close(realm_status_t st, std::string why) {
+        HandshakeStep s = fail(st, std::move(why));
+        s.server_closes = true;
+        return s;
+    }
+    // Wait: sets the deadline for the next message.
+    HandshakeStep &within(uint32_t ms, std::string err_code, std::string err_message) {
+        timeout_ms = ms;
+        timeout_code = std::move(err_code);
+        timeout_message = std::move(err_message);
+        return *this;
     }
 };
 
@@ -164,6 +201,14 @@ struct Capabilities {
     uint32_t reconnect_attempts = 0;
     // HTTP dialects: the request "connect" sends as a probe.
     RequestKind connect_probe = RequestKind::Models;
+    // Error codes users of this dialect know for the library's own errors
+    // (nullptr = the status name): the connect timeout, giving up
+    // reconnecting, and a connection lost with requests in flight.
+    const char *code_connect_timeout = nullptr;
+    const char *code_reconnect_failed = nullptr;
+    const char *code_connection_lost = nullptr;
+    // Several requests can go out as one frame (encode_batch).
+    bool batch = false;
 };
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
@@ -179,6 +224,13 @@ struct DialectConfig {
     bool multiplex = false;           // openai-ws: request_id multiplexing
     bool json_ping = false;           // openai-ws: keepalive with {"type":"ping"} instead of RFC 6455 pings
     std::string endpoint;             // OpenAI: "chat" / "completions" / "" = from the URL path
+    // ws-system: who we are and how we sign (ws-system.md 3.2). The key is
+    // read once when the dialect is made and kept in memory only.
+    std::string client_id;
+    std::string private_key_path;     // a PEM file, or
+    std::string private_key_pem;      // the PEM text itself
+    std::string private_key_passphrase;
+    std::string signature_algorithm;  // "" = SHA256
 };
 
 // An HTTP request of an HTTP dialect.
@@ -219,6 +271,11 @@ public:
                                const SessionInfo &session) const = 0;
     // Appends a JSON keepalive ping (Keepalive::JsonPing).
     virtual void encode_ping(std::string &out) const { (void)out; }
+    // Appends one frame carrying `items` (payloads of encode_request), in
+    // order (Capabilities::batch); `id` names the frame itself.
+    virtual void encode_batch(std::string &out, std::string_view id, const std::vector<std::string> &items) const {
+        (void)out, (void)id, (void)items;
+    }
 
     // Decodes one message (a WebSocket text frame, an SSE event's data or a
     // whole HTTP body). Never throws; malformed input gives Invalid.

@@ -3,6 +3,7 @@
 #include "protocol/openai/openai_dialects.h"
 #include "protocol/realm/realm_dialect.h"
 #include "protocol/tekton/tekton_dialect.h"
+#include "protocol/ws_system/ws_system_dialect.h"
 
 namespace realm::protocol {
 namespace {
@@ -10,17 +11,23 @@ namespace {
 struct Entry {
     std::string_view name;
     Transport transport;
-    std::unique_ptr<Dialect> (*make)(DialectConfig);
+    std::unique_ptr<Dialect> (*make)(DialectConfig, std::string *why);
 };
 
-std::unique_ptr<Dialect> make_realm(DialectConfig c) { return make_realm_dialect(std::move(c)); }
+std::unique_ptr<Dialect> make_realm(DialectConfig c, std::string *) { return make_realm_dialect(std::move(c)); }
+std::unique_ptr<Dialect> make_openai_ws(DialectConfig c, std::string *) { return make_openai_ws_dialect(std::move(c)); }
+std::unique_ptr<Dialect> make_openai_http(DialectConfig c, std::string *) {
+    return make_openai_http_dialect(std::move(c));
+}
+std::unique_ptr<Dialect> make_tekton(DialectConfig c, std::string *) { return make_tekton_dialect(std::move(c)); }
 
 // One line per dialect.
 const Entry kDialects[] = {
     {"realm", Transport::WebSocket, &make_realm},
-    {"openai-ws", Transport::WebSocket, &make_openai_ws_dialect},
-    {"openai-http", Transport::Http, &make_openai_http_dialect},
-    {"tekton", Transport::Http, &make_tekton_dialect},  // only by name: Tekton URLs are plain http(s)
+    {"openai-ws", Transport::WebSocket, &make_openai_ws},
+    {"openai-http", Transport::Http, &make_openai_http},
+    {"tekton", Transport::Http, &make_tekton},  // only by name: Tekton URLs are plain http(s)
+    {"ws-system", Transport::WebSocket, &ws_system::make_dialect},  // only by name: any path is ws-system's
 };
 
 const Entry *find(std::string_view name) {
@@ -35,14 +42,19 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 
 }  // namespace
 
-std::unique_ptr<Dialect> make_dialect(std::string_view name, DialectConfig config) {
+std::unique_ptr<Dialect> make_dialect(std::string_view name, DialectConfig config, std::string *why) {
     const Entry *e = find(name);
-    return e ? e->make(std::move(config)) : nullptr;
+    std::string ignored;
+    if (!e) {
+        if (why) *why = "unknown dialect '" + std::string(name) + "'";
+        return nullptr;
+    }
+    return e->make(std::move(config), why ? why : &ignored);
 }
 
 bool is_dialect_name(std::string_view name) { return name == "auto" || find(name) != nullptr; }
 
-const char *dialect_names() { return "auto, realm, openai-ws, openai-http, tekton"; }
+const char *dialect_names() { return "auto, realm, openai-ws, openai-http, tekton, ws-system"; }
 
 bool dialect_transport(std::string_view name, Transport *out) {
     const Entry *e = find(name);

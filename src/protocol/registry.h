@@ -2,14 +2,17 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "protocol/dialect.h"
 
 namespace realm::protocol {
 
-// "realm", "openai-ws", "openai-http", "tekton"; nullptr for an unknown name.
-std::unique_ptr<Dialect> make_dialect(std::string_view name, DialectConfig config);
+// "realm", "openai-ws", "openai-http", "tekton", "ws-system"; nullptr for an
+// unknown name or a configuration the dialect cannot work with (*why says
+// what: e.g. ws-system's private key file cannot be read).
+std::unique_ptr<Dialect> make_dialect(std::string_view name, DialectConfig config, std::string *why = nullptr);
 
 // True for the names make_dialect() knows, and for "auto".
 bool is_dialect_name(std::string_view name);

@@ -37,7 +37,18 @@ realm_handler_t Outcome::handler() {
     h.user = this;
     h.on_tokens = &Outcome::on_tokens;
     h.on_done = &Outcome::on_done;
+    h.events = REALM_HANDLER_EV_STARTED;
+    h.on_started = &Outcome::on_started;
     return h;
+}
+
+void Outcome::on_started(void *user, realm_request_t *, const char *model) {
+    auto *self = static_cast<Outcome *>(user);
+    std::lock_guard<std::mutex> lock(self->m_);
+    if (self->terminals_.load()) ADD_FAILURE() << "started after the terminal event";
+    if (!self->tokens.empty()) ADD_FAILURE() << "started after tokens";
+    ++self->started;
+    self->started_model = model;
 }
 
 void Outcome::on_tokens(void *user, realm_request_t *req, const realm_token_t *t, size_t n) {
@@ -73,6 +84,10 @@ void Outcome::on_done(void *user, realm_request_t *, realm_outcome_t o, const re
         self->completion_tokens = realm_result_completion_tokens(r);
         self->total_tokens = realm_result_total_tokens(r);
         self->finish_reason = realm_result_finish_reason(r);
+        self->model = realm_result_model(r);
+        self->elapsed_ms = realm_result_elapsed_ms(r);
+        self->first_token_ms = realm_result_first_token_ms(r);
+        realm_result_time_ms(r, &self->server_time_ms);
     }
     if (e) {
         self->status = realm_error_status(e);

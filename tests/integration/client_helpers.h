@@ -71,11 +71,15 @@ public:
     int64_t retry_after_ms = -1;
     int close_code = 0;
     std::function<void(realm_request_t *)> on_first_tokens;  // e.g. cancel
+    int started = 0;                   // start events (ws-system stream_start)
+    std::string started_model, model;  // from the start event / the result
+    double elapsed_ms = -1, first_token_ms = -1, server_time_ms = -1;
 
     std::string joined() const;
 
 private:
     static void on_tokens(void *user, realm_request_t *req, const realm_token_t *t, size_t n);
+    static void on_started(void *user, realm_request_t *req, const char *model);
     static void on_done(void *user, realm_request_t *req, realm_outcome_t o, const realm_result_t *r,
                         const realm_error_t *e);
     std::mutex m_;

@@ -4,7 +4,11 @@
 // sockets.
 #include <gtest/gtest.h>
 
+#include <cjson/cJSON.h>
+
+#include <fstream>
 #include <memory>
+#include <sstream>
 
 #include "core/client.h"
 #include "core/error.h"
@@ -25,10 +29,14 @@ using realm::test::Recorded;
 struct Events {
     std::mutex m;
     std::vector<realm_client_event_type_t> types;
+    std::vector<uint32_t> reconnect_delays_ms;
+    std::vector<std::string> error_codes;
     static void cb(void *user, realm_client_t *, const realm_client_event_t *ev) {
         auto *e = static_cast<Events *>(user);
         std::lock_guard<std::mutex> lock(e->m);
         e->types.push_back(ev->type);
+        if (ev->type == REALM_EVENT_RECONNECTING) e->reconnect_delays_ms.push_back(ev->delay_ms);
+        if (ev->error) e->error_codes.push_back(ev->error->code);
     }
     int count(realm_client_event_type_t t) {
         std::lock_guard<std::mutex> lock(m);
@@ -40,13 +48,13 @@ struct Connect {
     std::mutex m;
     bool done = false;
     realm_status_t status = REALM_OK;
-    std::string message;
+    std::string message, code;
     static void cb(void *user, realm_client_t *, realm_status_t s, const realm_error_t *e) {
         auto *c = static_cast<Connect *>(user);
         std::lock_guard<std::mutex> lock(c->m);
         c->done = true;
         c->status = s;
-        if (e) c->message = e->message;
+        if (e) c->message = e->message, c->code = e->code;
     }
     bool finished() {
         std::lock_guard<std::mutex> lock(m);
@@ -406,6 +414,93 @@ TEST_F(ClientFixture, DestroyEndsEveryRequestOnce) {
     EXPECT_EQ(b.terminals, 1);
     EXPECT_EQ(a.status, REALM_ERR_CANCELLED);
     EXPECT_EQ(b.status, REALM_ERR_CANCELLED);
+}
+
+}  // namespace
+
+namespace {
+
+// The private key of ws-system.md 7.1 (tests/data/ws-system-vectors.json).
+std::string vector_private_key() {
+    std::ifstream in(REALM_WS_SYSTEM_VECTORS_FILE);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    cJSON *root = cJSON_Parse(ss.str().c_str());
+    std::string pem =
+        cJSON_GetObjectItem(cJSON_GetObjectItem(root, "signature"), "private_key_pkcs8_pem")->valuestring;
+    cJSON_Delete(root);
+    return pem;
+}
+
+const char *kChallenge = R"({"type":"challenge","challenge":"00ff","timestamp":1})";
+const char *kAuthOk = R"({"type":"auth_result","success":true,"timestamp":2})";
+
+// ws-system.md 6.5: a rate-limited handshake during a reconnect waits at
+// least retryAfter before the next attempt, which answers a fresh challenge.
+TEST_F(ClientFixture, WsSystemReconnectWaitsForRetryAfterAndSignsAFreshChallenge) {
+    std::string pem = vector_private_key();
+    make({{"url", "ws://h:1/"}, {"dialect", "ws-system"}, {"client_id", "c1"}, {"private_key", pem.c_str()},
+          {"backoff_base_ms", "1"}, {"backoff_cap_ms", "2"}, {"backoff_jitter_percent", "0"}});
+    Connect c;
+    connect_ws(c, {kChallenge});
+    on_loop([&] {
+        ASSERT_EQ(socket(0).sent.size(), 1u);
+        EXPECT_NE(socket(0).sent[0].find("\"type\":\"authenticate\""), std::string::npos);
+        socket(0).receive(kAuthOk);
+    });
+    ASSERT_TRUE(eventually([&] { return c.finished(); }));
+    ASSERT_EQ(c.status, REALM_OK) << c.message;
+    on_loop([&] { socket(0).drop(1006); });
+    ASSERT_TRUE(eventually([&] { return net->sockets.size() == 2; }));
+    on_loop([&] {
+        socket(1).open();
+        socket(1).receive(R"({"type":"challenge","challenge":"abcd"})");
+        ASSERT_EQ(socket(1).sent.size(), 1u);
+        EXPECT_NE(socket(1).sent[0], socket(0).sent[0]);  // another challenge, another signature
+        socket(1).receive(R"({"type":"auth_result","success":false,"error":"Too many","retryAfter":1})");
+        EXPECT_TRUE(socket(1).detached);  // closed at once, not left to the server's timer
+    });
+    ASSERT_TRUE(eventually([&] { return events.count(REALM_EVENT_RECONNECTING) == 2; }));
+    {
+        std::lock_guard<std::mutex> lock(events.m);
+        EXPECT_LE(events.reconnect_delays_ms[0], 2u);
+        EXPECT_GE(events.reconnect_delays_ms[1], 1000u);  // retryAfter: 1 s
+    }
+    EXPECT_EQ(core->state(), REALM_STATE_RECONNECTING);
+}
+
+TEST_F(ClientFixture, WsSystemKeepaliveIsAJsonPingWhosePongBelongsToNoRequest) {
+    std::string pem = vector_private_key();
+    make({{"url", "ws://h:1/"}, {"dialect", "ws-system"}, {"client_id", "c1"}, {"private_key", pem.c_str()},
+          {"ping_interval_ms", "20"}});
+    Connect c;
+    connect_ws(c, {kChallenge, kAuthOk});
+    ASSERT_TRUE(eventually([&] { return c.finished(); }));
+    ASSERT_TRUE(eventually([&] { return socket(0).sent.size() >= 2; }));
+    std::string ping;
+    on_loop([&] { ping = socket(0).sent[1]; });
+    ASSERT_NE(ping.find("\"type\":\"ping\",\"id\":\"keepalive_1\""), std::string::npos) << ping;
+    on_loop([&] { socket(0).receive(R"({"id":"keepalive_1","type":"pong","timestamp":3})"); });
+    {
+        std::lock_guard<std::mutex> lock(events.m);
+        EXPECT_TRUE(events.error_codes.empty());  // not "a frame for an unknown request"
+    }
+    // Unanswered from now on: declared dead with the dialect's code.
+    ASSERT_TRUE(eventually([&] { return events.count(REALM_EVENT_DISCONNECTED) == 1; }));
+    std::lock_guard<std::mutex> lock(events.m);
+    ASSERT_FALSE(events.error_codes.empty());
+    EXPECT_EQ(events.error_codes.back(), "connection_lost");
+}
+
+TEST_F(ClientFixture, WsSystemConnectTimeoutHasTheSeedsCode) {
+    std::string pem = vector_private_key();
+    make({{"url", "ws://h:1/"}, {"dialect", "ws-system"}, {"client_id", "c1"}, {"private_key", pem.c_str()},
+          {"connect_timeout_ms", "30"}});
+    Connect c;
+    connect_ws(c);  // open, but no challenge ever comes
+    ASSERT_TRUE(eventually([&] { return c.finished(); }));
+    EXPECT_EQ(c.status, REALM_ERR_TIMEOUT);
+    EXPECT_EQ(c.code, "connection_timeout");
 }
 
 }  // namespace
