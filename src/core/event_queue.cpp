@@ -31,12 +31,23 @@ void realm_queue::wake_if_armed(std::unique_lock<std::mutex> &lock) {
     if (cb) cb(cb_user);
 }
 
+void realm_queue::remember_last(realm_request_t *req) {
+    req->queue_epoch = items_epoch;
+    req->queue_index = items.size() - 1;
+}
+
 void realm_queue::push_tokens(void *user, realm_request_t *req, const realm_token_t *tokens, size_t count) {
     std::unique_lock<std::mutex> lock(mu);
     Item *item = nullptr;
-    // Merge with the previous batch of the same request if still unpolled.
-    if (!items.empty() && items.back().kind == REALM_QEV_TOKENS && items.back().request == req)
-        item = &items.back();
+    // Merge with the request's latest item when it is an unpolled batch of
+    // tokens, wherever it sits: with thousands of interleaved streams the
+    // queue then holds one item per stream, not one per token, and a
+    // consumer that drains a bounded number of items per pass wakes each
+    // stream once per pass instead of once per token.
+    if (req->queue_epoch == items_epoch && req->queue_index < items.size()) {
+        Item &latest = items[req->queue_index];
+        if (latest.kind == REALM_QEV_TOKENS && latest.request == req) item = &latest;
+    }
     if (!item) {
         items.emplace_back();
         item = &items.back();
@@ -44,6 +55,7 @@ void realm_queue::push_tokens(void *user, realm_request_t *req, const realm_toke
         item->user = user;
         item->request = req;
         req->retain();
+        remember_last(req);
     }
     for (size_t i = 0; i < count; ++i) {
         item->tokens.push_back({item->text.size(), tokens[i].len, tokens[i].index, tokens[i].logprob, tokens[i].flags});
@@ -70,6 +82,7 @@ void realm_queue::push_done(void *user, realm_request_t *req, realm_outcome_t ou
         item.has_error = true;
         item.error = *error;
     }
+    remember_last(req);
     wake_if_armed(lock);
 }
 
@@ -83,6 +96,7 @@ void realm_queue::push_started(void *user, realm_request_t *req, const std::stri
     req->retain();
     item.has_result = true;
     item.result.model = model;
+    remember_last(req);
     wake_if_armed(lock);
 }
 
@@ -117,6 +131,7 @@ size_t realm_queue::poll(realm_queue_event_t *out, size_t max) {
                 batch_pos = 0;
                 if (items.empty()) break;
                 batch.swap(items);
+                ++items_epoch;
             }
             polled.push_back(std::move(batch[batch_pos++]));
             ++n;

@@ -45,6 +45,7 @@ struct realm_queue {
     int efd = -1;
     std::mutex mu;
     std::vector<Item> items;     // produced, not yet taken by the consumer
+    uint64_t items_epoch = 1;    // bumped whenever `items` is taken: older indexes into it are void
     // Consumer side (poll only): `items` is taken whole, under the lock, into
     // `batch` and handed out from `batch_pos`, so that each event is moved a
     // bounded number of times however long the backlog (taking a prefix of
@@ -58,4 +59,6 @@ struct realm_queue {
 
 private:
     void wake_if_armed(std::unique_lock<std::mutex> &lock);
+    // Records `items.back()` as the request's latest item.
+    void remember_last(realm_request_t *req);
 };

@@ -73,6 +73,10 @@ struct realm_request {
     std::string model;                     // as the server named it
     bool started = false;                  // the server's start was reported
     std::shared_ptr<realm::core::BatchGroup> batch;  // set while it waits to go out in a batch
+    // Its latest item in its pull-mode queue (guarded by that queue's mutex):
+    // new tokens merge into it while it is an unpolled TOKENS item.
+    uint64_t queue_epoch = 0;
+    size_t queue_index = 0;
 
     void retain() { refs.fetch_add(1, std::memory_order_relaxed); }
     void release() {

@@ -89,6 +89,7 @@ inline std::string describe(const protocol::InboundFrame &f) {
     put(s, "tenant", f.tenant_id);
     put(s, "has_tenant", double(f.has_tenant));
     put(s, "version", f.version);
+    put(s, "model", f.model);
     put(s, "has_ext", double(f.has_extensions));
     for (auto e : f.extensions) put(s, "ext", e);
     put(s, "problem", f.problem);
@@ -100,7 +101,7 @@ inline std::string describe(const protocol::InboundFrame &f) {
 inline void check_strings_utf8(const protocol::InboundFrame &f, const std::string &ctx) {
     if (f.kind == protocol::FrameKind::Invalid) return;
     for (std::string_view v : {f.id, f.text, f.finish_reason, f.code, f.message, f.error_type, f.error_param,
-                               f.tenant_id, f.version})
+                               f.tenant_id, f.version, f.model, f.data_json})
         FUZZ_CHECK(utf8(v), ctx + ": decoded string is not valid UTF-8: " + describe(f));
     for (auto e : f.extensions) FUZZ_CHECK(utf8(e), ctx + ": extension is not valid UTF-8");
 }
