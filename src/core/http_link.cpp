@@ -55,7 +55,9 @@ bool HttpLink::start(Error *err) {
     std::string why;
     exchange_ = env_.connector.open_http(spec, this, &why);
     if (!exchange_) {
-        *err = make_error(REALM_ERR_CONNECT_FAILED, why);
+        *err = make_error(env_.connector.last_open_at_capacity() ? REALM_ERR_TOO_MANY_CONNECTIONS
+                                                                 : REALM_ERR_CONNECT_FAILED,
+                          why);
         return false;
     }
     return true;

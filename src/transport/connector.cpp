@@ -10,11 +10,17 @@ MessageConnection *LwsConnector::open_websocket(const ConnectSpec &spec, Message
     // instead, saying which limit was hit.
     at_capacity_ = !loop_.connection_fits(error);
     if (at_capacity_) return nullptr;
-    return WsConnection::open(loop_, spec, handler, error);
+    loop_.take_out_of_descriptors();
+    MessageConnection *c = WsConnection::open(loop_, spec, handler, error);
+    at_capacity_ = !c && loop_.take_out_of_descriptors();
+    return c;
 }
 
 Exchange *LwsConnector::open_http(const HttpRequestSpec &spec, HttpExchange::Handler *handler, std::string *error) {
-    return HttpExchange::open(loop_, spec, handler, error);
+    loop_.take_out_of_descriptors();
+    Exchange *x = HttpExchange::open(loop_, spec, handler, error);
+    at_capacity_ = !x && loop_.take_out_of_descriptors();
+    return x;
 }
 
 }  // namespace realm::transport

@@ -85,11 +85,21 @@ public:
     // the loop started (clamped to 1024..1048576; the process's limits are
     // never changed). lws keeps one table entry per descriptor (~16 bytes).
     unsigned fd_limit() const { return fd_limit_; }
-    // Loop thread: client connections (WebSockets) open on this loop, and
-    // whether one more fits. When it does not, *why says which limit.
+    // Loop thread: client connections (WebSockets and HTTP sockets) open on
+    // this loop, and whether one more fits. When it does not, *why says
+    // which limit.
     void connection_opened() { ++connections_; }
     void connection_closed() { --connections_; }
     bool connection_fits(std::string *why) const;
+    // Loop thread: set when an opening was refused for want of descriptors
+    // (our cap, or EMFILE/ENFILE from the system), so that the caller can
+    // tell that apart from an unreachable server.
+    void note_out_of_descriptors() { out_of_descriptors_ = true; }
+    bool take_out_of_descriptors() {
+        bool was = out_of_descriptors_;
+        out_of_descriptors_ = false;
+        return was;
+    }
 
 private:
     EventLoop() = default;
@@ -103,6 +113,7 @@ private:
     lws_context *context_ = nullptr;
     unsigned fd_limit_ = 1024;
     unsigned connections_ = 0;
+    bool out_of_descriptors_ = false;
     std::thread thread_;
     std::thread::id thread_id_;
 

@@ -22,6 +22,9 @@
 
 #include <arpa/inet.h>
 
+#include <cerrno>
+#include <cstring>
+
 #include <algorithm>
 #include <cstring>
 #include <unordered_map>
@@ -58,8 +61,20 @@ std::unordered_map<std::string, std::vector<HttpSocket *>> &idle_sockets() {
 
 }  // namespace
 
+// Counted against the loop's descriptor capacity, as WebSockets are.
+HttpSocket::HttpSocket(EventLoop &loop, std::string key, HttpExchange *x)
+    : loop_(loop), key_(std::move(key)), exchange_(x) {
+    loop_.connection_opened();
+}
+
+HttpSocket::~HttpSocket() { loop_.connection_closed(); }
+
 HttpSocket *HttpSocket::connect(EventLoop &loop, const HttpRequestSpec &target, const std::string &host_header,
                                 const std::string &key, HttpExchange *x, std::string *error) {
+    if (!loop.connection_fits(error)) {
+        loop.note_out_of_descriptors();
+        return nullptr;
+    }
     lws_vhost *vhost = loop.vhost_for(false, std::string(), error);
     if (!vhost) return nullptr;
     std::unique_ptr<TlsSession> tls;
@@ -69,7 +84,7 @@ HttpSocket *HttpSocket::connect(EventLoop &loop, const HttpRequestSpec &target, 
     }
 
     bool v6 = target.host.find(':') != std::string::npos;
-    auto *s = new HttpSocket(key, x);
+    auto *s = new HttpSocket(loop, key, x);
     s->tls_ = std::move(tls);
     s->target_ = (v6 ? "[" + target.host + "]" : target.host) + ":" + std::to_string(target.port);
     live_sockets().insert(s);
@@ -87,7 +102,9 @@ HttpSocket *HttpSocket::connect(EventLoop &loop, const HttpRequestSpec &target, 
     i.opaque_user_data = s;
 
     s->in_open_call_ = true;
+    errno = 0;
     lws *wsi = lws_client_connect_via_info(&i);
+    int connect_errno = errno;
     s->in_open_call_ = false;
     if (wsi && !s->destroyed_in_open_ && s->open_error_.empty()) {
         s->wsi_ = wsi;
@@ -96,7 +113,12 @@ HttpSocket *HttpSocket::connect(EventLoop &loop, const HttpRequestSpec &target, 
     // Failed inside the connect call. A wsi that lws already destroyed took
     // us off its books; one it still holds deletes us on WSI_DESTROY.
     std::string why = s->open_error_;
-    if (why.empty()) {
+    if (connect_errno == EMFILE || connect_errno == ENFILE) {
+        // The system's limit, below our own cap (other descriptors in use).
+        loop.note_out_of_descriptors();
+        why = "could not connect to " + s->target_ + ": no file descriptor left for a new connection (" +
+              std::strerror(connect_errno) + "); raise `ulimit -n` or use fewer connections";
+    } else if (why.empty()) {
         unsigned char addr[16];
         bool numeric = inet_pton(AF_INET, target.host.c_str(), addr) == 1 ||
                        inet_pton(AF_INET6, target.host.c_str(), addr) == 1;

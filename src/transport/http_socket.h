@@ -55,8 +55,8 @@ public:
     static int lws_callback(struct lws *wsi, int reason, void *user, void *in, size_t len);
 
 private:
-    HttpSocket(std::string key, HttpExchange *x) : key_(std::move(key)), exchange_(x) {}
-    ~HttpSocket() = default;
+    HttpSocket(EventLoop &loop, std::string key, HttpExchange *x);
+    ~HttpSocket();
 
     int on_writable();
     bool write_out(std::string &buf, size_t &sent);
@@ -68,6 +68,7 @@ private:
     void kill();
     void leave_pool();
 
+    EventLoop &loop_;
     std::string key_;
     HttpExchange *exchange_;
     struct lws *wsi_ = nullptr;

@@ -1,6 +1,8 @@
 #include "ws_connection.h"
 
 #include <libwebsockets.h>
+
+#include <cerrno>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
@@ -59,9 +61,23 @@ WsConnection *WsConnection::open(EventLoop &loop, const ConnectSpec &spec, Handl
     }
 
     conn->in_open_call_ = true;
+    errno = 0;
     lws *wsi = lws_client_connect_via_info(&i);
+    int connect_errno = errno;
     conn->in_open_call_ = false;
 
+    if ((conn->finished_ || !wsi) && (connect_errno == EMFILE || connect_errno == ENFILE)) {
+        // The system's descriptor limit, below our own cap.
+        loop.note_out_of_descriptors();
+        conn->peer_close_reason_ = "could not connect to " + conn->target_ +
+                                   ": no file descriptor left for a new connection (" + std::strerror(connect_errno) +
+                                   "); raise `ulimit -n` or use fewer connections";
+        if (!wsi && !conn->finished_) {
+            if (error) *error = conn->peer_close_reason_;
+            delete conn;
+            return nullptr;
+        }
+    }
     if (conn->finished_) {
         // Failed synchronously inside connect: report it as an immediate error.
         if (error) *error = conn->peer_close_reason_.empty() ? "connection failed" : conn->peer_close_reason_;

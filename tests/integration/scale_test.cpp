@@ -3,6 +3,9 @@
 // Bounds on waits are hang guards, not performance assertions.
 #include <gtest/gtest.h>
 #include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <atomic>
 #include <chrono>
@@ -186,6 +189,78 @@ TEST(Scale, ConnectionsPastTheDescriptorLimitFailWithTooManyConnections) {
     EXPECT_EQ(r.other, 0);
     EXPECT_NE(r.message.find("descriptor limit is 1024"), std::string::npos) << r.message;
     EXPECT_STREQ(realm_status_name(REALM_ERR_TOO_MANY_CONNECTIONS), "TOO_MANY_CONNECTIONS");
+}
+
+// HTTP sockets count against the same capacity: one openai-http client with
+// more requests in flight than descriptors refuses the rest with that code.
+TEST(Scale, HttpConnectionsCountAgainstTheDescriptorLimit) {
+    ServerProcess server;
+    ASSERT_TRUE(server.start({"--token-delay-ms", "20"}));
+    struct rlimit saved;
+    ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+    if (saved.rlim_cur < 1500) GTEST_SKIP() << "needs RLIMIT_NOFILE >= 1500";
+    struct rlimit low = saved;
+    low.rlim_cur = 1024;
+    ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+    constexpr int kRequests = 1100;
+    std::vector<std::unique_ptr<Outcome>> outs;
+    {
+        auto c = openai_client(server.http_url("/v1"), {{"max_connections", "1024"}, {"max_queued_requests", "4096"}});
+        ASSERT_EQ(connect(c.get()), REALM_OK);
+        for (int i = 0; i < kRequests; ++i) {
+            outs.push_back(std::make_unique<Outcome>());
+            ASSERT_EQ(chat(c.get(), *outs.back(), "hi", 20, true), REALM_OK);
+        }
+        int complete = 0, too_many = 0, other = 0;
+        std::string message, other_message;
+        for (auto &o : outs) {
+            ASSERT_TRUE(o->wait(60000));
+            if (o->outcome == REALM_OUTCOME_COMPLETE) ++complete;
+            else if (o->status == REALM_ERR_TOO_MANY_CONNECTIONS) ++too_many, message = o->message;
+            else ++other, other_message = o->message;
+        }
+        EXPECT_GT(complete, 900);
+        EXPECT_GT(too_many, 0);
+        EXPECT_EQ(other, 0) << other_message;
+        EXPECT_NE(message.find("descriptor limit is 1024"), std::string::npos) << message;
+    }
+    setrlimit(RLIMIT_NOFILE, &saved);
+}
+
+// The system's own limit (descriptors used outside the library) reads as
+// TOO_MANY_CONNECTIONS too, not as an unreachable server.
+TEST(Scale, RunningOutOfDescriptorsIsTooManyConnections) {
+    ServerProcess server;
+    ASSERT_TRUE(server.start({}));
+    auto c = openai_client(server.http_url("/v1"));  // starts the event thread with today's limit
+    ASSERT_EQ(connect(c.get()), REALM_OK);
+    ClientPtr ws(default_client(server.url()));
+    std::vector<int> held;
+    for (;;) {  // use up every descriptor the process has left
+        int fd = ::dup(0);
+        if (fd < 0) break;
+        held.push_back(fd);
+    }
+    ASSERT_EQ(errno, EMFILE);
+    // Two at once: one may reuse the probe's kept-alive socket, the other
+    // needs a descriptor.
+    Outcome first, http;
+    ASSERT_EQ(chat(c.get(), first, "hi", 2, true), REALM_OK);
+    ASSERT_EQ(chat(c.get(), http, "hi", 2, true), REALM_OK);
+    ASSERT_TRUE(first.wait());
+    ASSERT_TRUE(http.wait());
+    std::string why;
+    realm_status_t st = connect(ws.get(), &why);
+    for (int fd : held) ::close(fd);
+    Outcome &refused = http.status == REALM_OK ? first : http;  // whichever needed the new socket
+    EXPECT_EQ(refused.status, REALM_ERR_TOO_MANY_CONNECTIONS) << refused.message;
+    EXPECT_NE(refused.message.find("no file descriptor left"), std::string::npos) << refused.message;
+    EXPECT_EQ(st, REALM_ERR_TOO_MANY_CONNECTIONS) << why;
+    // With descriptors back, both work.
+    Outcome again;
+    ASSERT_EQ(chat(c.get(), again, "hi", 2, true), REALM_OK);
+    ASSERT_TRUE(again.wait());
+    EXPECT_EQ(again.outcome, REALM_OUTCOME_COMPLETE) << again.message;
 }
 
 }  // namespace
