@@ -167,8 +167,17 @@ void HttpLink::on_closed(const transport::CloseInfo &info) {
                 return;
             }
             // The body ended without [DONE]: the end of the stream all the
-            // same (a partial last event is dropped, as SSE says).
-            sse_.finish();
+            // same (a partial last event is dropped, as SSE says; a last
+            // unterminated line is read in the Tekton line mode).
+            {
+                std::function<bool(const protocol::SseEvent &)> last = [this](const protocol::SseEvent &ev) {
+                    env_.dialect.decode(ev.data, frame_);
+                    deliver(frame_);
+                    return mode_ != Mode::Over;
+                };
+                sse_.finish(&last);
+            }
+            if (mode_ == Mode::Over) return;
             frame_.clear();
             frame_.kind = protocol::FrameKind::Complete;
             frame_.text_is_delta = true;

@@ -99,6 +99,7 @@ SseParser::Status SseParser::feed(std::string_view bytes, const Callback &on_eve
 }
 
 bool SseParser::process_line(std::string_view line, const Callback &on_event) {
+    if (mode_ == Mode::DataLines) return process_data_line(line, on_event);
     if (line.empty()) {
         if (mode_ == Mode::Events) return dispatch(on_event);
         event_.clear();
@@ -112,21 +113,29 @@ bool SseParser::process_line(std::string_view line, const Callback &on_event) {
         value = line.substr(k + 1);
         if (!value.empty() && value[0] == ' ') value.remove_prefix(1);
     }
-    if (name == "data") {
-        if (mode_ == Mode::Events) return append_data(value);
-        SseEvent ev{event_, value, id_};
-        if (!on_event(ev)) {
-            stopped_ = true;
-            return false;
-        }
-        return true;
-    }
+    if (name == "data") return append_data(value);
     if (name == "event") {
         event_.assign(value.data(), value.size());
     } else if (name == "id") {
         if (value.empty() || std::memchr(value.data(), '\0', value.size()) == nullptr) id_.assign(value.data(), value.size());
     }
     // "retry" and unknown fields: ignored.
+    return true;
+}
+
+// The Tekton client: `line.strip()`, then `startswith("data: ")`, payload =
+// the rest (tekton.md 2.4). No event types or ids.
+bool SseParser::process_data_line(std::string_view line, const Callback &on_event) {
+    auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; };
+    while (!line.empty() && blank(line.front())) line.remove_prefix(1);
+    while (!line.empty() && blank(line.back())) line.remove_suffix(1);
+    constexpr std::string_view kPrefix = "data: ";
+    if (line.substr(0, kPrefix.size()) != kPrefix) return true;
+    SseEvent ev{std::string_view(), line.substr(kPrefix.size()), std::string_view()};
+    if (!on_event(ev)) {
+        stopped_ = true;
+        return false;
+    }
     return true;
 }
 
@@ -181,7 +190,13 @@ SseParser::Status SseParser::fail(Status s) {
     return s;
 }
 
-bool SseParser::finish() {
+bool SseParser::finish(const Callback *on_event) {
+    if (mode_ == Mode::DataLines && partial_ && !stopped_ && status_ == Status::Ok) {
+        std::string last = std::move(line_);
+        partial_ = false;
+        if (on_event) process_data_line(last, *on_event);
+        else partial_ = !last.empty();  // nobody to read it: report it as cut
+    }
     bool cut;
     if (stopped_) cut = false;                   // the consumer chose to stop
     else if (status_ != Status::Ok) cut = true;  // the body was not read to its end

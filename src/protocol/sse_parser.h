@@ -21,8 +21,10 @@ public:
     enum class Status { Ok, LineTooLong, EventTooLarge };
     enum class Mode {
         Events,     // WHATWG: data lines accumulate until a blank line dispatches the event
-        DataLines,  // every `data:` line is an event of its own at once, blank lines are
-                    // ignored (how the Tekton LLM client reads streams: tekton.md 2.4, 7.2)
+        DataLines,  // how the Tekton LLM client reads streams (tekton.md 2.4, 7.2): each
+                    // line, stripped of surrounding whitespace, that starts with "data: "
+                    // is an event of its own at once (the rest of the line); any other
+                    // line is skipped; a last line without a line end still counts
     };
 
     // `max_event_bytes` bounds one line and one event's joined data; past it
@@ -41,13 +43,16 @@ public:
     // End of the body: an event without its closing blank line is NOT
     // dispatched (per the spec); returns true when such a partial event (or
     // a partial line) was pending, so the caller can report a cut stream.
+    // DataLines: a last line without its line end is read as a line (the
+    // Tekton client's line reader yields it), through `on_event` when given.
     // Also resets the parser (failure, stop, last event ID) for a new body.
-    bool finish();
+    bool finish(const std::function<bool(const SseEvent &)> *on_event = nullptr);
 
 private:
     using Callback = std::function<bool(const SseEvent &)>;
     // Each returns false when the consumer stopped; a failure sets status_.
     bool process_line(std::string_view line, const Callback &on_event);
+    bool process_data_line(std::string_view line, const Callback &on_event);
     bool dispatch(const Callback &on_event);
     bool append_data(std::string_view value);
     void own_data();  // copies a data view that points into the caller's chunk or line_

@@ -81,8 +81,9 @@ TEST(SseParserSplits, ByteByByte) {
 
 TEST(SseParserSplits, DataLinesModeEveryTwoWaySplit) {
     const std::string body = rich_body();
-    const std::vector<std::string> want{"{\"t\":\"h\xC3\xA9llo\"}", "line one", "line two",
-                                        "\xE2\x82\xAC and \xF0\x9F\x98\x80", "[DONE]", "multi", "", "end"};
+    // "data:line two" and "data:" lack the space the Tekton client wants.
+    const std::vector<std::string> want{"{\"t\":\"h\xC3\xA9llo\"}", "line one", "\xE2\x82\xAC and \xF0\x9F\x98\x80",
+                                        "[DONE]", "multi", "end"};
     EXPECT_EQ(datas(parse(body, Mode::DataLines)), want);
     for (size_t i = 0; i <= body.size(); ++i) {
         Parsed r = parse_pieces({body.substr(0, i), body.substr(i)}, Mode::DataLines);

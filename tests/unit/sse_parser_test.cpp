@@ -87,8 +87,8 @@ TEST(SseParser, TektonVectorDataLines) {
     EXPECT_EQ(chunks, v.expected_chunks);
     EXPECT_EQ(text, v.expected_text);
     EXPECT_EQ(text, "AB");
-    // The `event: message` line names the first block's type, nothing else.
-    EXPECT_EQ(event_types, (std::vector<std::string>{"message", "", "", ""}));
+    // The Tekton client reads no event types: `event: message` is skipped.
+    EXPECT_EQ(event_types, (std::vector<std::string>{"", "", "", ""}));
     // Stopped by the consumer: nothing more comes and the end is not "cut".
     int more = 0;
     EXPECT_EQ(p.feed("data: {\"chunk\":\"D\"}\n", [&](const SseEvent &) { return ++more, true; }), Status::Ok);
@@ -286,6 +286,39 @@ TEST(SseParser, FinishReportsPartialEvents) {
     EXPECT_TRUE(d.cut);
     // A final CR is a whole line end.
     EXPECT_FALSE(parse("data: a\r\r").cut);
+}
+
+// tekton.md 2.4: the client strips each line and keeps only those that
+// start with "data: "; its line reader also yields a last line that has no
+// line end.
+TEST(SseParser, DataLinesFollowTheTektonClientsLineRules) {
+    EXPECT_EQ(datas(parse("data:x\ndata: y\n  data: z  \n\tdata: w\r\n", Mode::DataLines)),
+              (std::vector<std::string>{"y", "z", "w"}));
+    EXPECT_EQ(datas(parse("DATA: a\nid: 1\n: c\nevent: e\ndata: b\n", Mode::DataLines)),
+              (std::vector<std::string>{"b"}));
+    // The last line without a line end: read when finish() is given the callback.
+    SseParser p(kBig, Mode::DataLines);
+    std::vector<std::string> got;
+    std::function<bool(const SseEvent &)> cb = [&](const SseEvent &e) {
+        got.emplace_back(e.data);
+        return true;
+    };
+    EXPECT_EQ(p.feed("data: a\ndata: {\"chunk\":\"b\"}", cb), Status::Ok);
+    EXPECT_EQ(got, std::vector<std::string>{"a"});
+    EXPECT_FALSE(p.finish(&cb));
+    EXPECT_EQ(got, (std::vector<std::string>{"a", "{\"chunk\":\"b\"}"}));
+    // Without a callback it is reported as cut, as before.
+    EXPECT_TRUE(parse("data: a\ndata: b", Mode::DataLines).cut);
+    // Not after the consumer stopped.
+    SseParser q(kBig, Mode::DataLines);
+    got.clear();
+    std::function<bool(const SseEvent &)> stop = [&](const SseEvent &e) {
+        got.emplace_back(e.data);
+        return false;
+    };
+    q.feed("data: [DONE]\ndata: more", stop);
+    q.finish(&stop);
+    EXPECT_EQ(got, std::vector<std::string>{"[DONE]"});
 }
 
 TEST(SseParser, FinishResetsForANewBody) {
