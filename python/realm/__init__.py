@@ -13,6 +13,7 @@
 
 from . import _realm
 from .client import EVENTS, Client, RealmWebSocketClient, SyncTokenStream, TokenStream
+from .ws_client import STATUSES, BatchItem, GenerationStream, WSClient
 from .errors import (
     AuthenticationError,
     CancelledError,
@@ -34,6 +35,11 @@ from .types import (
     ParamMetadata,
     PipelineInput,
     RuntimeMetadata,
+    ConnectionStatus,
+    TokenEvent,
+    GenerationStartEvent,
+    GenerationEndEvent,
+    ErrorEvent,
 )
 
 __version__ = "0.1.0"
@@ -46,6 +52,10 @@ __all__ = [
     "TokenStream",
     "SyncTokenStream",
     "EVENTS",
+    "WSClient",
+    "GenerationStream",
+    "BatchItem",
+    "STATUSES",
     "RealmError",
     "InvalidArgumentError",
     "ConnectionError",
@@ -64,6 +74,11 @@ __all__ = [
     "ParamMetadata",
     "FunctionMetadata",
     "RuntimeMetadata",
+    "ConnectionStatus",
+    "TokenEvent",
+    "GenerationStartEvent",
+    "GenerationEndEvent",
+    "ErrorEvent",
     "__version__",
     "core_version",
 ]

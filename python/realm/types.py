@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, TypedDict
+from typing import Any, Dict, List, Literal, Optional, TypedDict
 
 __all__ = [
     "GenerationOptions",
@@ -12,6 +12,11 @@ __all__ = [
     "ParamMetadata",
     "FunctionMetadata",
     "RuntimeMetadata",
+    "ConnectionStatus",
+    "TokenEvent",
+    "GenerationStartEvent",
+    "GenerationEndEvent",
+    "ErrorEvent",
 ]
 
 
@@ -92,3 +97,49 @@ class FunctionMetadata(TypedDict, total=False):
 class RuntimeMetadata(TypedDict, total=False):
     version: str
     functions: List[FunctionMetadata]
+
+
+# ---- realm.WSClient (ws-system) ------------------------------------------
+
+ConnectionStatus = Literal[
+    "disconnected", "connecting", "connected", "authenticated", "auth_failed", "reconnecting", "reconnect_failed"
+]
+"""``WSClient.get_status()`` and the argument of ``on_connection_change`` callbacks."""
+
+
+class TokenEvent(TypedDict):
+    """``on_token``: one token of generation ``id``."""
+
+    id: str
+    token: str
+
+
+class GenerationStartEvent(TypedDict):
+    """``on_generation_start``: the server started generation ``id`` with ``model``."""
+
+    id: str
+    model: str
+
+
+class GenerationEndEvent(TypedDict):
+    """``on_generation_end``. ``total_tokens``: the server's count (the tokens
+    received when stopped); ``elapsed_time``: the server's, in seconds (None
+    when stopped)."""
+
+    id: str
+    total_tokens: int
+    elapsed_time: Optional[float]
+    is_cancelled: bool
+
+
+class ErrorEvent(TypedDict):
+    """``on_error``: ``code`` is the error's code (``invalid_auth``,
+    ``rate_limited``, ``connection_lost``, ``generation_error``,
+    ``model_not_found``, ...), ``id`` the request's id (None for connection
+    errors), ``error`` the exception."""
+
+    message: str
+    code: str
+    description: str
+    id: Optional[str]
+    error: BaseException

@@ -56,7 +56,15 @@ realm_options_t *new_options(const py::dict &options) {
             else if (key == "max_queued_requests") rc = realm_options_set_max_queued_requests(opts, to_u32(v, key));
             else if (key == "busy_poll_us") rc = realm_options_set_busy_poll_us(opts, to_u32(v, key));
             else if (key == "max_message_size") rc = realm_options_set_max_message_size(opts, to_u32(v, key));
-            else throw py::type_error("unknown option '" + key + "'");
+            else if (key == "dialect" || key == "client_id" || key == "private_key_path" || key == "private_key" ||
+                     key == "private_key_passphrase" || key == "signature_algorithm") {
+                // The generic setter (ws-system's keys); its message names the key and
+                // never quotes a secret.
+                realm_error_t *err = nullptr;
+                rc = realm_options_set(opts, key.c_str(), utf8_arg(v.ptr(), key.c_str()), &err);
+                if (rc != REALM_OK) raise_error(rc, err);
+                continue;
+            } else throw py::type_error("unknown option '" + key + "'");
             if (rc != REALM_OK) {
                 std::string why = "invalid value for option '" + key + "'";
                 if (key != "api_key") why += ": " + std::string(py::repr(v));

@@ -53,8 +53,12 @@ int set_number(PyObject *d, PyObject *k, double v) {
     return rc;
 }
 
-PyObject *build_result(ReqState::Kind kind, const realm_result_t *r) {
+PyObject *build_result(ReqState::Kind kind, bool with_model, const realm_result_t *r) {
     if (kind == ReqState::kOp) Py_RETURN_NONE;
+    if (kind == ReqState::kPing) {
+        double ms = realm_result_elapsed_ms(r);
+        return PyFloat_FromDouble(ms < 0 ? 0.0 : ms / 1000.0);
+    }
     if (kind == ReqState::kJson) {
         size_t len = 0;
         const char *json = realm_result_json(r, &len);
@@ -91,6 +95,15 @@ PyObject *build_result(ReqState::Kind kind, const realm_result_t *r) {
         }
         if (realm_result_time_ms(r, &x) && set_number(d, G.k_time_ms, x) < 0) goto fail;
     }
+    if (with_model) {
+        const char *model = realm_result_model(r);
+        PyObject *m = utf8_to_str(model, std::strlen(model));
+        if (!m || PyDict_SetItemString(d, "model", m) < 0) {
+            Py_XDECREF(m);
+            goto fail;
+        }
+        Py_DECREF(m);
+    }
     return d;
 fail:
     Py_DECREF(d);
@@ -114,7 +127,7 @@ void NativeClient::finish(ReqState *st, const realm_queue_event_t &ev) {
         st->error = st->cb_error;  // on_token raised: that is what the caller sees
         st->cb_error = nullptr;
     } else if (ev.outcome == REALM_OUTCOME_COMPLETE) {
-        st->value = build_result(st->kind, ev.result);
+        st->value = build_result(st->kind, st->with_model, ev.result);
         if (!st->value) {
             PyObject *type, *value, *tb;
             PyErr_Fetch(&type, &value, &tb);
@@ -128,6 +141,17 @@ void NativeClient::finish(ReqState *st, const realm_queue_event_t &ev) {
         if (!st->error) PyErr_Clear();
     }
     Py_CLEAR(st->on_token);
+    Py_CLEAR(st->on_started);
+    if (PyObject *cb = st->on_done) {
+        st->on_done = nullptr;
+        if (dispatch_) {
+            PyObject *r = PyObject_CallFunctionObjArgs(cb, st->value ? st->value : Py_None,
+                                                       st->error ? st->error : Py_None, nullptr);
+            if (r) Py_DECREF(r);
+            else report_unraisable(cb);
+        }
+        Py_DECREF(cb);
+    }
     wake(st);
 }
 
@@ -164,6 +188,18 @@ void NativeClient::dispatch(const realm_queue_event_t &ev) {
                 st->cancel();
                 break;
             }
+        }
+        return;
+    }
+    if (ev.kind == REALM_QEV_STARTED) {
+        // Only handlers that asked for it (on_started set) get this event.
+        if (st->on_started && dispatch_) {
+            const char *model = realm_result_model(ev.result);
+            PyObject *m = utf8_to_str(model, std::strlen(model));
+            PyObject *r = m ? PyObject_CallOneArg(st->on_started, m) : nullptr;
+            Py_XDECREF(m);
+            if (r) Py_DECREF(r);
+            else report_unraisable(st->on_started);
         }
         return;
     }

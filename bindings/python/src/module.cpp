@@ -91,6 +91,11 @@ PYBIND11_MODULE(_realm, m) {
     m.def("_shutdown_all", &NativeClient::shutdown_all,
           "Destroys every native client without running callbacks (interpreter exit).");
 
+    py::class_<realmpy::NativeBatch>(m, "NativeBatch")
+        .def("send", &realmpy::NativeBatch::send)
+        .def("discard", &realmpy::NativeBatch::discard)
+        .def("__len__", &realmpy::NativeBatch::size);
+
     py::class_<NativeClient>(m, "NativeClient")
         .def(py::init<const py::dict &>(), py::arg("options"))
         .def("open", &NativeClient::open)
@@ -120,10 +125,28 @@ PYBIND11_MODULE(_realm, m) {
             py::arg("name"), py::arg("input_json") = py::none())
         .def(
             "call",
-            [](py::handle self, py::handle function, py::handle params_json) {
-                return self.cast<NativeClient &>().call(self, function, params_json);
+            [](py::handle self, py::handle function, py::handle params_json, py::handle batch) {
+                return self.cast<NativeClient &>().call(self, function, params_json, batch);
             },
-            py::arg("function"), py::arg("params_json") = py::none())
+            py::arg("function"), py::arg("params_json") = py::none(), py::arg("batch") = py::none())
+        .def(
+            "ws_generate",
+            [](py::handle self, py::handle prompt, py::handle model, py::handle options_json, int how,
+               py::handle on_token, py::handle on_started, py::handle on_done, py::handle batch) {
+                return self.cast<NativeClient &>().ws_generate(self, prompt, model, options_json, how, on_token,
+                                                               on_started, on_done, batch);
+            },
+            py::arg("prompt"), py::arg("model") = py::none(), py::arg("options_json") = py::none(),
+            py::arg("how") = 0, py::arg("on_token") = py::none(), py::arg("on_started") = py::none(),
+            py::arg("on_done") = py::none(), py::arg("batch") = py::none())
+        .def("ensure_loop", [](py::handle self) { self.cast<NativeClient &>().ensure_loop(self); })
+        .def(
+            "models", [](py::handle self, py::handle batch) { return self.cast<NativeClient &>().models(self, batch); },
+            py::arg("batch") = py::none())
+        .def(
+            "ping", [](py::handle self, py::handle batch) { return self.cast<NativeClient &>().ping(self, batch); },
+            py::arg("batch") = py::none())
+        .def("new_batch", [](py::handle self) { return self.cast<NativeClient &>().new_batch(self); })
         .def("_drain", &NativeClient::drain)
         .def("set_event_sink", &NativeClient::set_event_sink)
         .def("set_token_sink", &NativeClient::set_token_sink)

@@ -16,6 +16,8 @@
 //   waits.cpp           waiting: asyncio futures, or blocking with the GIL released
 //   request_types.cpp   the request objects: async/sync iterators and awaitables
 //   errors.cpp          exceptions for librealm errors
+//   ws_system.cpp       ws-system requests (generate with its start, models,
+//                       ping) and batches (realm_batch_t)
 #pragma once
 
 #define PY_SSIZE_T_CLEAN
@@ -29,6 +31,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <realm/realm.h>
@@ -92,7 +95,8 @@ realm_options_t *new_options(const py::dict &options);
 // One request (or a connect/disconnect operation) as seen from Python. Only
 // touched with the GIL held.
 struct ReqState {
-    enum Kind : uint8_t { kGenerate, kJson, kOp };
+    // kPing: the result is the round trip in seconds (realm_result_elapsed_ms).
+    enum Kind : uint8_t { kGenerate, kJson, kOp, kPing };
     enum Mode : uint8_t { kUnary, kStream, kCallback };
 
     ReqState(Kind k, Mode m) : kind(k), mode(m) {}
@@ -109,7 +113,10 @@ struct ReqState {
     size_t head = 0;
     bool done = false;
     bool user_cancelled = false;     // cancel(), break/dealloc, or an exception thrown in
+    bool with_model = false;         // kGenerate: the result also carries "model"
     PyObject *on_token = nullptr;    // kCallback
+    PyObject *on_started = nullptr;  // callable(model) on REALM_QEV_STARTED, or NULL
+    PyObject *on_done = nullptr;     // callable(result, exception) once it ended, or NULL
     PyObject *value = nullptr;       // result once completed
     PyObject *error = nullptr;       // exception instance once failed/cancelled
     PyObject *cb_error = nullptr;    // exception raised by on_token
@@ -123,6 +130,27 @@ struct ReqState {
 };
 
 class NativeClient;
+
+// A ws-system batch (realm_batch_t) being filled: requests started with it
+// are held until send() puts them on the wire as one frame; discard() (or
+// dropping the object) ends them as cancelled. GIL-guarded.
+class NativeBatch {
+public:
+    NativeBatch(NativeClient *client, py::handle client_obj, realm_batch_t *b);
+    ~NativeBatch();
+    NativeBatch(const NativeBatch &) = delete;
+    NativeBatch &operator=(const NativeBatch &) = delete;
+    void send();
+    void discard();
+    size_t size() const { return b_ ? realm_batch_size(b_) : 0; }
+    // The batch for call options; raises if it was sent or discarded.
+    realm_batch_t *get();
+
+private:
+    NativeClient *client_;
+    py::object owner_;  // the NativeClient's Python object: outlives the batch
+    realm_batch_t *b_;
+};
 
 // Python-visible request objects share this layout (request_types.cpp).
 struct ReqObject {
@@ -173,7 +201,19 @@ public:
     py::object health(py::handle self);
     py::object metadata(py::handle self);
     py::object pipeline(py::handle self, py::handle name, py::handle input_json);
-    py::object call(py::handle self, py::handle function, py::handle params_json);
+    py::object call(py::handle self, py::handle function, py::handle params_json, py::handle batch);
+    // ws-system (ws_system.cpp). `options_json` is passed through as the
+    // generate frame's `options`; `on_started(model)` runs on stream_start;
+    // `batch` is None or a NativeBatch of this client.
+    // `on_done(result, exception)` runs when it ended, in the same drain pass
+    // as its last tokens (so callbacks keep the wire order).
+    py::object ws_generate(py::handle self, py::handle prompt, py::handle model, py::handle options_json, int how,
+                           py::handle on_token, py::handle on_started, py::handle on_done, py::handle batch);
+    // Registers the queue with the running loop (requests nobody awaits).
+    void ensure_loop(py::handle self);
+    py::object models(py::handle self, py::handle batch);
+    py::object ping(py::handle self, py::handle batch);
+    py::object new_batch(py::handle self);
 
     // Delivers queued events (GIL held, consumer thread). Safe to call any time.
     void drain();
@@ -194,6 +234,9 @@ public:
 
     static void shutdown_all();
 
+    // Batches not yet sent: discarded before the librealm client is destroyed.
+    std::unordered_set<NativeBatch *> batches_;
+
 private:
     struct CtlDone {
         uint64_t id;
@@ -213,7 +256,8 @@ private:
     static void ctl_complete(void *user, realm_client_t *, realm_status_t status, const realm_error_t *error);
 
     using JsonStarter = std::function<realm_status_t(const realm_handler_t *, realm_request_t **, realm_error_t **)>;
-    py::object start_json_request(py::handle self, const JsonStarter &begin);
+    py::object start_json_request(py::handle self, const JsonStarter &begin,
+                                  ReqState::Kind kind = ReqState::kJson);
     py::object start(py::handle self, std::shared_ptr<ReqState> st, realm_status_t rc, realm_request_t *req,
                      realm_error_t *err, int how);
     py::object start_op(py::handle self, bool connect);

@@ -23,6 +23,8 @@ std::unordered_set<NativeClient *> g_clients;
 
 ReqState::~ReqState() {
     Py_CLEAR(on_token);
+    Py_CLEAR(on_started);
+    Py_CLEAR(on_done);
     Py_CLEAR(value);
     Py_CLEAR(error);
     Py_CLEAR(cb_error);
@@ -116,6 +118,9 @@ void NativeClient::open() {
 void NativeClient::close(bool dispatch) {
     if (!client_) return;
     detach_loop();
+    // Held batch requests are not the client's yet: end them first.
+    std::vector<NativeBatch *> held(batches_.begin(), batches_.end());
+    for (NativeBatch *b : held) b->discard();
     realm_client_t *c = client_;
     client_ = nullptr;
     {

@@ -82,9 +82,9 @@ py::object NativeClient::generate(py::handle self, py::handle options, int how, 
 }
 
 // health, metadata, pipeline and call: one JSON result, no tokens.
-py::object NativeClient::start_json_request(py::handle self, const JsonStarter &begin) {
+py::object NativeClient::start_json_request(py::handle self, const JsonStarter &begin, ReqState::Kind kind) {
     if (!client_) raise_message(REALM_ERR_NOT_CONNECTED, "the client is not connected: call connect() first");
-    auto st = std::make_shared<ReqState>(ReqState::kJson, ReqState::kUnary);
+    auto st = std::make_shared<ReqState>(kind, ReqState::kUnary);
     realm_handler_t h = REALM_HANDLER_INIT;
     h.user = st.get();
     h.queue = queue_;
@@ -114,11 +114,13 @@ py::object NativeClient::pipeline(py::handle self, py::handle name, py::handle i
     });
 }
 
-py::object NativeClient::call(py::handle self, py::handle function, py::handle params_json) {
+py::object NativeClient::call(py::handle self, py::handle function, py::handle params_json, py::handle batch) {
     const char *name = utf8_arg(function.ptr(), "function");
     const char *params = params_json.is_none() ? nullptr : utf8_arg(params_json.ptr(), "params");
+    realm_call_options_t co = REALM_CALL_OPTIONS_INIT;
+    if (!batch.is_none()) co.batch = batch.cast<NativeBatch &>().get();
     return start_json_request(self, [&](const realm_handler_t *h, realm_request_t **req, realm_error_t **err) {
-        return realm_call(client_, name, params, nullptr, h, req, err);
+        return realm_call(client_, name, params, &co, h, req, err);
     });
 }
 
