@@ -1,4 +1,5 @@
 // Type declarations of @realm-ai/ws-client (CommonJS and ESM).
+import { EventEmitter } from 'node:events';
 
 /** Options of `new RealmWebSocketClient(...)`. Times are in milliseconds. */
 export interface RealmClientOptions {
@@ -272,6 +273,250 @@ export class RealmWebSocketClient {
 
   on<E extends RealmClientEventName>(event: E, listener: RealmClientEvents[E]): this;
   off<E extends RealmClientEventName>(event: E, listener: RealmClientEvents[E]): this;
+}
+
+// ---------------------------------------------------------------------------
+// WSClient: the upstream ws-system client's API (dialect "ws-system")
+// ---------------------------------------------------------------------------
+
+/** Options of `new WSClient(...)` (upstream's ClientOptions). Times are in milliseconds. */
+export interface ClientOptions {
+  /** `ws://` or `wss://` URL of the ws-system server. Required. */
+  serverUrl: string;
+  /** The client id the server registered (its authorized-clients registry). Required. */
+  clientId: string;
+  /**
+   * PEM private key file (PKCS#8, PKCS#1 RSA or SEC1 EC), read by the constructor: a missing,
+   * unreadable or malformed key throws a RealmError (INVALID_ARGUMENT). Required unless `privateKey`.
+   */
+  privateKeyPath?: string;
+  /** The PEM text itself, instead of `privateKeyPath` (extension). */
+  privateKey?: string;
+  /** Passphrase of an encrypted PEM key (extension). */
+  privateKeyPassphrase?: string;
+  /** `SHA256` (default), `SHA384`, `SHA512`, or `RSA-SHA256` / `RSA-SHA384` / `RSA-SHA512`. */
+  signatureAlgorithm?: string;
+  /** Reconnect with exponential backoff when an established connection drops. Default `true`. */
+  autoReconnect?: boolean;
+  /** First reconnect delay (doubles per attempt, capped at 30 s, +/-20 % jitter, 10 attempts). Default `1000`. */
+  reconnectDelay?: number;
+  /** App-level ping interval once authenticated; `0` = off. Default `30000`. */
+  pingInterval?: number;
+  /** Time allowed for connect + authentication, and for requests answered once (models, ping). Default `60000`. */
+  requestTimeout?: number;
+  /** Connect on the next tick after construction (failures go to the 'error' event). Default `false`. */
+  autoConnect?: boolean;
+}
+
+/** Upstream's connection statuses (getStatus(), onConnectionChange). */
+export type ConnectionStatus =
+  | 'disconnected'
+  | 'connecting'
+  | 'connected'
+  | 'authenticated'
+  | 'auth_failed'
+  | 'reconnecting'
+  | 'reconnect_failed';
+export const ConnectionStatus: {
+  readonly DISCONNECTED: 'disconnected';
+  readonly CONNECTING: 'connecting';
+  readonly CONNECTED: 'connected';
+  readonly AUTHENTICATED: 'authenticated';
+  readonly AUTH_FAILED: 'auth_failed';
+  readonly RECONNECTING: 'reconnecting';
+  readonly RECONNECT_FAILED: 'reconnect_failed';
+};
+
+/**
+ * Generation options, sent as the generate frame's `options` object exactly as given (the
+ * server spreads it into its Ollama request).
+ */
+export interface GenerationOptions {
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  maxTokens?: number;
+  systemPrompt?: string;
+  [key: string]: unknown;
+}
+
+/** An Ollama model object (models_result.models). */
+export interface ModelInfo {
+  name: string;
+  model?: string;
+  modified_at?: string;
+  size?: number;
+  digest?: string;
+  details?: { format?: string; family?: string; parameter_size?: string; quantization_level?: string; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+export interface TokenEvent {
+  /** The generation id. */
+  id: string;
+  token: string;
+  /** Local time the token was delivered, ms since the epoch. */
+  timestamp: number;
+}
+
+export interface GenerationStartEvent {
+  id: string;
+  /** The model the server said it runs. */
+  model: string;
+  timestamp: number;
+}
+
+export interface GenerationEndEvent {
+  id: string;
+  /** The server's token count (stream_end.totalTokens); for a stopped generation, the tokens received. */
+  totalTokens: number;
+  /** The server's elapsedTime, ms; undefined for a stopped generation. */
+  elapsedTime: number | undefined;
+  /** true when the generation was stopped (stopGeneration, abort, disconnect). */
+  isCancelled: boolean;
+  timestamp: number;
+}
+
+/**
+ * Error events (upstream's ErrorObject) are RealmErrors with these members. Codes are upstream's:
+ * invalid_auth, rate_limited, auth_timeout, auth_challenge_timeout, connection_timeout,
+ * reconnect_failed, connection_lost, generation_error, model_not_found, server_error, unauthorized, ...
+ */
+export interface ErrorObject extends RealmError {
+  message: string;
+  code: WSErrorCode | RealmErrorCode | (string & {});
+  /** What the error's kind means (the core's error table). */
+  description: string;
+  /** The request's id (generation id, ...) when the error belongs to one. */
+  id?: string;
+}
+
+export type WSErrorCode =
+  | 'invalid_auth'
+  | 'rate_limited'
+  | 'auth_timeout'
+  | 'auth_challenge_timeout'
+  | 'connection_timeout'
+  | 'reconnect_failed'
+  | 'connection_lost'
+  | 'generation_error'
+  | 'model_not_found'
+  | 'server_error'
+  | 'unauthorized';
+
+export interface PongEvent {
+  /** Round trip of the ping, ms, measured by the client. */
+  latency: number;
+  id: string;
+  /** The server's time in its pong, ms since the epoch. */
+  timestamp: number;
+}
+
+export interface ReconnectInfo {
+  attempt: number;
+  delay: number;
+  maxAttempts: number;
+}
+
+export interface DisconnectInfo {
+  code?: number;
+  reason?: string;
+}
+
+/** A message of sendBatch(). */
+export type BatchMessage =
+  | { type: 'generate'; prompt: string; model?: string; options?: GenerationOptions; id?: string; timestamp?: number }
+  | { type: 'models'; id?: string; timestamp?: number }
+  | { type: 'ping'; id?: string; timestamp?: number }
+  | { type: 'stop'; requestId: string; id?: string; timestamp?: number };
+
+/** Events of WSClient (on / off / once). */
+export interface WSClientEvents {
+  connecting: () => void;
+  connected: () => void;
+  authenticated: () => void;
+  /** The server's reason text. */
+  auth_failed: (error: string) => void;
+  disconnected: (info: DisconnectInfo) => void;
+  reconnecting: (info: ReconnectInfo) => void;
+  reconnect_failed: (error: ErrorObject) => void;
+  /** Without listeners an error event is dropped (never thrown). */
+  error: (error: ErrorObject) => void;
+  token: (event: TokenEvent) => void;
+  generation_start: (event: GenerationStartEvent) => void;
+  generation_end: (event: GenerationEndEvent) => void;
+  /** The server's ack of a stop sent in a batch. */
+  ack: (frame: { id: string; type: 'ack'; requestId: string; action: string; timestamp: number }) => void;
+  pong: (event: PongEvent) => void;
+  /** The answer of a `models` message sent in a batch. */
+  models: (event: { id: string; models: ModelInfo[] }) => void;
+}
+
+/** What generateStream() ends with (its iterator's return value and `.result`). */
+export interface GenerationResult {
+  text: string;
+  totalTokens: number;
+  elapsedTime: number | undefined;
+  model: string;
+}
+
+/**
+ * generateStream()'s async iterator of tokens. Leaving `for await` early or aborting the signal
+ * stops the generation (an aborted stream throws a RealmError with code CANCELLED).
+ */
+export class GenerationStream implements AsyncIterableIterator<string, GenerationResult | undefined> {
+  private constructor();
+  [Symbol.asyncIterator](): GenerationStream;
+  next(): Promise<IteratorResult<string, GenerationResult | undefined>>;
+  return(value?: unknown): Promise<IteratorResult<string, GenerationResult | undefined>>;
+  throw(err?: unknown): Promise<IteratorResult<string, GenerationResult | undefined>>;
+  /** Stops the generation if still running; resolves once it has ended. */
+  cancel(): Promise<void>;
+  /** The generation id, once started. */
+  id: string | undefined;
+  /** Set once the generation completed. */
+  result: GenerationResult | undefined;
+}
+
+/** The upstream ws-system client (WSClient) on the librealm core. */
+export class WSClient extends EventEmitter {
+  /** @throws RealmError (INVALID_ARGUMENT / INVALID_URL): bad options, a missing or malformed key. */
+  constructor(options: ClientOptions);
+
+  /** Resolves once authenticated; rejects with a RealmError (invalid_auth, rate_limited with retryAfter, ...). */
+  connect(): Promise<void>;
+  /** Closes, stops reconnecting; generations in flight end as cancelled. Resolves once closed. */
+  disconnect(): Promise<void>;
+  /** Destroys the native client at once; the object cannot be used afterwards. */
+  close(): void;
+  getStatus(): ConnectionStatus;
+  isReady(): boolean;
+
+  /** Resolves with the generation id once sent; tokens arrive as events. */
+  generate(prompt: string, model?: string, options?: GenerationOptions): Promise<string>;
+  generateStream(
+    prompt: string,
+    model?: string,
+    options?: GenerationOptions & { signal?: AbortSignal },
+  ): GenerationStream;
+  stopGeneration(generationId: string): Promise<void>;
+  listModels(): Promise<ModelInfo[]>;
+  ping(): Promise<PongEvent>;
+  /** Sends the messages as one batch frame; resolves with their ids once sent. */
+  sendBatch(messages: BatchMessage[]): Promise<string[]>;
+
+  onToken(callback: (event: TokenEvent) => void): () => void;
+  onGenerationStart(callback: (event: GenerationStartEvent) => void): () => void;
+  onGenerationEnd(callback: (event: GenerationEndEvent) => void): () => void;
+  onError(callback: (error: ErrorObject) => void): () => void;
+  onConnectionChange(callback: (status: ConnectionStatus) => void): () => void;
+
+  on<E extends keyof WSClientEvents>(event: E, listener: WSClientEvents[E]): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once<E extends keyof WSClientEvents>(event: E, listener: WSClientEvents[E]): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+  off<E extends keyof WSClientEvents>(event: E, listener: WSClientEvents[E]): this;
+  off(event: string | symbol, listener: (...args: any[]) => void): this;
 }
 
 export default RealmWebSocketClient;

@@ -8,7 +8,9 @@
 // events in one call per burst.
 //
 //   client.js     RealmWebSocketClient: requests, events, the burst dispatcher
-//   requests.js   Call (promise requests) and TokenStream (the stream iterator)
+//   ws_client.js  WSClient: the upstream ws-system client's API (dialect "ws-system")
+//   ws_options.js WSClient's options -> the core's option names; status names
+//   requests.js   Call (promise requests), TokenStream and GenerationStream (stream iterators)
 //   errors.js     RealmError, ErrorCodes and the core's error table
 //   arguments.js  checks of options objects, AbortSignals and JSON values
 //   native.js     loads the addon
@@ -16,12 +18,16 @@ const native = require('./native.js');
 const { ERROR_TABLE, ErrorCodes, RealmError } = require('./errors.js');
 const { TokenStream } = require('./requests.js');
 const { RealmWebSocketClient } = require('./client.js');
+const { WSClient, ConnectionStatus, GenerationStream } = require('./ws_client.js');
 
 module.exports = {
   RealmWebSocketClient,
   RealmError,
   ErrorCodes,
   TokenStream,
+  WSClient,
+  ConnectionStatus,
+  GenerationStream,
   errorTable: ERROR_TABLE,
   coreVersion: native.version,
 };

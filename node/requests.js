@@ -1,7 +1,7 @@
 'use strict';
 // The JS side of one request: Call (a promise: generate, health, metadata,
-// executePipeline) and TokenStream (generateStream's async iterator over a
-// JS-side buffer). The client's dispatcher calls tokens(), complete() and
+// executePipeline), TokenStream (generateStream's async iterator over a
+// JS-side buffer) and GenerationStream (WSClient's generateStream). The client's dispatcher calls tokens(), complete() and
 // fail() on them as the addon delivers the core's events.
 const { RealmError, fromNative, toRealmError, abortedError } = require('./errors.js');
 
@@ -94,6 +94,7 @@ class TokenStream {
     this._more = null; // further parked next() calls (rare)
     this._onDone = null; // return() waiting for the request to end
     this.result = undefined; // { tokens_generated } once complete
+    this._done = DONE_RESULT; // what next() gives once the stream ended
   }
 
   [Symbol.asyncIterator]() {
@@ -128,7 +129,7 @@ class TokenStream {
         this._error = null;
         return Promise.reject(e);
       }
-      return Promise.resolve(DONE_RESULT);
+      return Promise.resolve(this._done);
     }
     return new Promise((resolve, reject) => {
       if (this._resolve === null) {
@@ -206,7 +207,7 @@ class TokenStream {
       this._more = null;
       for (const [res, rej] of more) {
         if (error) rej(error);
-        else res(DONE_RESULT);
+        else res(result);
       }
     }
   }
@@ -255,11 +256,16 @@ class TokenStream {
     }
   }
 
-  complete(tokensGenerated) {
-    this.result = { tokens_generated: tokensGenerated };
+  // The stream's result from the completion value the addon delivered.
+  _makeResult(tokensGenerated) {
+    return { tokens_generated: tokensGenerated };
+  }
+
+  complete(val) {
+    this.result = this._makeResult(val);
     const wasFinished = this._finished;
     this._finished = true;
-    if (!wasFinished) this._settleWaiters(DONE_RESULT, null);
+    if (!wasFinished) this._settleWaiters(this._done, null);
     this._ended();
   }
 
@@ -275,4 +281,43 @@ class TokenStream {
   }
 }
 
-module.exports = { MODE_TEXT, MODE_STREAM, MODE_JSON, Call, TokenStream };
+/**
+ * WSClient.generateStream()'s iterator: tokens, then a result with text,
+ * totalTokens, elapsedTime and model. `host` is what TokenStream calls its
+ * client (_startStream, _cancel), plus ensureConnected().
+ */
+class GenerationStream extends TokenStream {
+  constructor(host, options, signal) {
+    super(host, options, signal);
+    this.id = undefined; // the generation id once started
+    this._connecting = false; // the first next() connects a disconnected client
+  }
+
+  next() {
+    // Like generate(), the first step connects a client that is not connected.
+    if (!this._started && !this._connecting) {
+      this._connecting = true;
+      const pending = this._client.ensureConnected();
+      if (pending) {
+        return pending.then(
+          () => this.next(),
+          (e) => {
+            this._started = true;
+            this._finished = true;
+            throw e;
+          },
+        );
+      }
+    }
+    return super.next();
+  }
+
+  _makeResult(val) {
+    const result = { text: val[5] === undefined ? '' : val[5], totalTokens: val[1], model: val[3] };
+    result.elapsedTime = val[2];
+    this._done = { value: result, done: true };
+    return result;
+  }
+}
+
+module.exports = { MODE_TEXT, MODE_STREAM, MODE_JSON, Call, TokenStream, GenerationStream };

@@ -6,6 +6,8 @@
 //
 //   addon.cpp           module entry: NativeClient, errorTable(), version
 //   client.{h,cpp}      NativeClient: one realm_client_t, its requests and event delivery
+//                       (also what node/ws_client.js needs for ws-system: the server's
+//                       start of a generation, models, wire ids, batches)
 //   burst.{h,cpp}       the records the event thread appends for the JS thread
 //   js_poller.{h,cpp}   busy polling on the JS thread (busyPollUs)
 //   client_options.*    constructor options -> realm_options_t

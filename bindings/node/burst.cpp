@@ -75,7 +75,26 @@ void AppendDone(Burst &b, int32_t id, int32_t mode, realm_outcome_t outcome, con
         const char *json = realm_result_json(result, &len);
         r.s1.assign(json, len);
         r.has_s1 = true;
+    } else if (IsWsMode(mode)) {
+        const char *json = realm_result_json(result, &len);
+        r.s1.assign(json, len);
+        r.has_s1 = true;
+        r.s2 = realm_result_model(result);
+        r.has_time = realm_result_time_ms(result, &r.time) != 0;
+        r.elapsed = realm_result_elapsed_ms(result);
+        if (mode == MODE_WS_TEXT) {
+            const char *text = realm_result_text(result, &len);
+            r.s3.assign(text, len);
+            r.has_s3 = true;
+        }
     }
+}
+
+void AppendStarted(Burst &b, int32_t id, const char *model) {
+    Rec &r = b.recs.emplace_back();
+    r.kind = W_STARTED;
+    r.id = id;
+    r.s1 = model ? model : "";
 }
 
 void AppendClientEvent(Burst &b, const realm_client_event_t *ev) {

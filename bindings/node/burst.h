@@ -19,6 +19,7 @@ enum EventWord : int32_t {
     W_FAILED = 3,    // [3, id, outcome]                           vals: error object
     W_CLIENT = 4,    // [4, type, closeCode, attempt, delayMs]     vals: info object
     W_OP_DONE = 5,   // [5, token, status]                         vals: error object or null
+    W_STARTED = 6,   // [6, id]                                    vals: the model the server named
 };
 
 // How a request's completion is handed to JS.
@@ -26,7 +27,14 @@ enum Mode : int32_t {
     MODE_TEXT = 0,    // generate: [text, tokens_generated, prompt_tokens, cost_usd, time_ms]
     MODE_STREAM = 1,  // generateStream: tokens only; the completion carries tokens_generated
     MODE_JSON = 2,    // health, metadata, pipeline, call: the raw JSON of `data`
+    // ws-system (WSClient): tokens always delivered, the server's start
+    // reported (W_STARTED); the completion is
+    // [json, tokens_generated, time_ms?, model, elapsed_ms, text?]
+    MODE_WS = 3,
+    MODE_WS_TEXT = 4,  // as MODE_WS, with the generated text
 };
+
+inline bool IsWsMode(int32_t mode) { return mode == MODE_WS || mode == MODE_WS_TEXT; }
 
 // One event produced on the event thread.
 struct Rec {
@@ -39,7 +47,9 @@ struct Rec {
     int64_t tokens_generated = -1, prompt_tokens = -1;
     bool has_cost = false, has_time = false;
     double cost = 0, time = 0;
-    std::string s1, s2, s3;        // COMPLETE: text or JSON; CLIENT: reason, tenant, version
+    double elapsed = -1;           // COMPLETE (ws modes): realm_result_elapsed_ms
+    std::string s1, s2, s3;        // COMPLETE: text or JSON (ws modes: JSON, model, text);
+                                   // CLIENT: reason, tenant, version; STARTED: model
     bool has_s1 = false, has_s2 = false, has_s3 = false;
     realm_error_t *err = nullptr;  // owned copy
 };
@@ -64,6 +74,9 @@ void AppendDone(Burst &b, int32_t id, int32_t mode, realm_outcome_t outcome, con
                 const realm_error_t *error);
 
 void AppendClientEvent(Burst &b, const realm_client_event_t *ev);
+
+// Appends the server's start of request `id` (ws-system stream_start).
+void AppendStarted(Burst &b, int32_t id, const char *model);
 
 // Appends the completion of connect/disconnect number `token`.
 void AppendOpDone(Burst &b, int32_t token, realm_status_t status, const realm_error_t *error);

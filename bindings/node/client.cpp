@@ -12,17 +12,34 @@
 namespace realm_node {
 namespace {
 
-realm_call_options_t CallOptions(Napi::Env env, const Napi::Value &timeout, const Napi::Value &idle) {
-    realm_call_options_t co = REALM_CALL_OPTIONS_INIT;
-    co.timeout_ms = CallTimeout(env, timeout, "timeout");
-    co.idle_timeout_ms = CallTimeout(env, idle, "idleTimeout");
-    return co;
+// A ws-system completion: [json, tokens_generated, time_ms?, model, elapsed_ms, text?].
+Napi::Value WsResultValue(Napi::Env env, const Rec &r) {
+    napi_value arr, v;
+    napi_create_array_with_length(env, 6, &arr);
+    napi_create_string_utf8(env, r.s1.data(), r.s1.size(), &v);
+    napi_set_element(env, arr, 0, v);
+    napi_create_double(env, double(r.tokens_generated), &v);
+    napi_set_element(env, arr, 1, v);
+    if (r.has_time) {
+        napi_create_double(env, r.time, &v);
+        napi_set_element(env, arr, 2, v);
+    }
+    napi_create_string_utf8(env, r.s2.data(), r.s2.size(), &v);
+    napi_set_element(env, arr, 3, v);
+    napi_create_double(env, r.elapsed, &v);
+    napi_set_element(env, arr, 4, v);
+    if (r.has_s3) {
+        napi_create_string_utf8(env, r.s3.data(), r.s3.size(), &v);
+        napi_set_element(env, arr, 5, v);
+    }
+    return Napi::Value(env, arr);
 }
 
 // A completion as JS receives it (see Mode).
 Napi::Value ResultValue(Napi::Env env, const Rec &r) {
     if (r.a == MODE_STREAM) return Napi::Number::New(env, double(r.tokens_generated));
     if (r.a == MODE_JSON) return Napi::String::New(env, r.s1);
+    if (IsWsMode(r.a)) return WsResultValue(env, r);
     // [text, tokens_generated, prompt_tokens, cost_usd, time_ms]; JS builds
     // the object (no property-name lookups here). Absent numbers: holes.
     napi_value arr, v;
@@ -67,6 +84,11 @@ Napi::Function Client::Init(Napi::Env env) {
                            InstanceMethod<&Client::Health>("health"),
                            InstanceMethod<&Client::Metadata>("metadata"),
                            InstanceMethod<&Client::Call>("call"),
+                           InstanceMethod<&Client::Models>("models"),
+                           InstanceMethod<&Client::WireId>("wireId"),
+                           InstanceMethod<&Client::BatchBegin>("batchBegin"),
+                           InstanceMethod<&Client::BatchSend>("batchSend"),
+                           InstanceMethod<&Client::BatchDiscard>("batchDiscard"),
                            InstanceMethod<&Client::Cancel>("cancel"),
                            InstanceMethod<&Client::State>("state"),
                            InstanceMethod<&Client::TenantId>("tenantId"),
@@ -89,7 +111,10 @@ Client::Client(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Client>(info) 
         realm_options_t *p;
         ~OptsGuard() { realm_options_destroy(p); }
     } guard{opts};
-    uint32_t busy_poll_us = ApplyClientOptions(env, info[0].As<Napi::Object>(), opts);
+    Napi::Object o = info[0].As<Napi::Object>();
+    // WSClient passes the core's own option names (coreOptions: [[key, value], ...]).
+    uint32_t busy_poll_us = o.Has("coreOptions") ? ApplyCoreOptions(env, o.Get("coreOptions"), opts)
+                                                 : ApplyClientOptions(env, o, opts);
 
     realm_error_t *err = nullptr;
     realm_status_t st = realm_client_new(opts, &client_, &err);
@@ -161,6 +186,12 @@ void Client::OnDone(void *user, realm_request_t *, realm_outcome_t outcome, cons
     int32_t id = ctx->id;
     int32_t mode = ctx->mode;
     ctx->client->Push([&](Burst &b) { AppendDone(b, id, mode, outcome, result, error); });
+}
+
+void Client::OnStarted(void *user, realm_request_t *, const char *model) {
+    auto *ctx = static_cast<ReqCtx *>(user);
+    int32_t id = ctx->id;
+    ctx->client->Push([&](Burst &b) { AppendStarted(b, id, model); });
 }
 
 void Client::OnClientEvent(void *user, realm_client_t *, const realm_client_event_t *ev) {
@@ -285,6 +316,10 @@ void Client::Drain(Napi::Env env) {
                 words_.insert(words_.end(), {W_OP_DONE, r.id, r.a});
                 vals.Set(nv++, r.err ? ErrorObject(env, r.err) : env.Null());
                 break;
+            case W_STARTED:
+                words_.insert(words_.end(), {W_STARTED, r.id});
+                vals.Set(nv++, Napi::String::New(env, r.s1));
+                break;
         }
     }
     // All token text of the burst as ONE string; JS slices it by the lengths.
@@ -323,6 +358,21 @@ void Client::EnsureOpen(Napi::Env env) {
     if (!client_) ThrowRealm(env, REALM_ERR_INVALID_STATE, "the client was closed");
 }
 
+realm_call_options_t Client::CallOpts(Napi::Env env, const Napi::Value &timeout, const Napi::Value &idle) const {
+    realm_call_options_t co = REALM_CALL_OPTIONS_INIT;
+    co.timeout_ms = CallTimeout(env, timeout, "timeout");
+    co.idle_timeout_ms = CallTimeout(env, idle, "idleTimeout");
+    co.batch = batch_;
+    return co;
+}
+
+// An optional delivery mode argument from node/ws_client.js.
+int32_t Client::ModeArg(const Napi::Value &v, int32_t dflt) const {
+    if (!v.IsNumber()) return dflt;
+    int32_t m = v.As<Napi::Number>().Int32Value();
+    return (m >= MODE_TEXT && m <= MODE_WS_TEXT) ? m : dflt;
+}
+
 Napi::Value Client::StartOp(const Napi::CallbackInfo &info, bool connect) {
     Napi::Env env = info.Env();
     EnsureOpen(env);
@@ -357,6 +407,10 @@ Napi::Value Client::StartRequest(Napi::Env env, int32_t mode, StartFn &&start) {
     h.user = ctx;
     h.on_tokens = &Client::OnTokens;
     h.on_done = &Client::OnDone;
+    if (IsWsMode(mode)) {
+        h.events = REALM_HANDLER_EV_STARTED;
+        h.on_started = &Client::OnStarted;
+    }
     realm_request_t *req = nullptr;
     realm_error_t *err = nullptr;
     realm_status_t st = start(&h, &req, &err);
@@ -397,7 +451,7 @@ Napi::Value Client::Generate(const Napi::CallbackInfo &info) {
         extra = StringArg(env, info[9], "generate: 'extraParams'");
         p.extra_params_json = extra.c_str();
     }
-    realm_call_options_t co = CallOptions(env, info[10], info[11]);
+    realm_call_options_t co = CallOpts(env, info[10], info[11]);
     return StartRequest(env, mode, [&](const realm_handler_t *h, realm_request_t **req, realm_error_t **err) {
         return realm_generate(client_, &p, &co, h, req, err);
     });
@@ -413,8 +467,8 @@ Napi::Value Client::NamedJsonRequest(const Napi::CallbackInfo &info, const char 
     std::string name = StringArg(env, info[0], std::string(what) + ": " + name_what);
     bool has_json = info[1].IsString();
     std::string json = has_json ? StringArg(env, info[1], std::string(what) + ": JSON argument") : std::string();
-    realm_call_options_t co = CallOptions(env, info[2], info[3]);
-    return StartRequest(env, MODE_JSON, [&](const realm_handler_t *h, realm_request_t **req, realm_error_t **err) {
+    realm_call_options_t co = CallOpts(env, info[2], info[3]);
+    return StartRequest(env, ModeArg(info[4], MODE_JSON), [&](const realm_handler_t *h, realm_request_t **req, realm_error_t **err) {
         return start(client_, name.c_str(), has_json ? json.c_str() : nullptr, &co, h, req, err);
     });
 }
@@ -425,17 +479,63 @@ Napi::Value Client::Call(const Napi::CallbackInfo &info) {
     return NamedJsonRequest(info, "call", "function name", &realm_call);
 }
 
-// health(timeout, idleTimeout) and metadata(timeout, idleTimeout)
-Napi::Value Client::BareJsonRequest(const Napi::CallbackInfo &info, BareStart start) {
+// health(timeout, idleTimeout), metadata(timeout, idleTimeout) and
+// models(timeout, idleTimeout, mode?)
+Napi::Value Client::BareJsonRequest(const Napi::CallbackInfo &info, BareStart start, int32_t mode) {
     Napi::Env env = info.Env();
     EnsureOpen(env);
-    realm_call_options_t co = CallOptions(env, info[0], info[1]);
-    return StartRequest(env, MODE_JSON, [&](const realm_handler_t *h, realm_request_t **req, realm_error_t **err) {
+    realm_call_options_t co = CallOpts(env, info[0], info[1]);
+    return StartRequest(env, mode, [&](const realm_handler_t *h, realm_request_t **req, realm_error_t **err) {
         return start(client_, &co, h, req, err);
     });
 }
 Napi::Value Client::Health(const Napi::CallbackInfo &info) { return BareJsonRequest(info, &realm_health); }
 Napi::Value Client::Metadata(const Napi::CallbackInfo &info) { return BareJsonRequest(info, &realm_metadata); }
+Napi::Value Client::Models(const Napi::CallbackInfo &info) {
+    return BareJsonRequest(info, &realm_models, ModeArg(info[2], MODE_JSON));
+}
+
+// wireId(id): the request's id on the wire (ws-system: the generation id), or undefined.
+Napi::Value Client::WireId(const Napi::CallbackInfo &info) {
+    int32_t id = info[0].As<Napi::Number>().Int32Value();
+    auto it = reqs_.find(id);
+    if (it == reqs_.end() || !it->second->req) return info.Env().Undefined();
+    return Napi::String::New(info.Env(), realm_request_id(it->second->req));
+}
+
+// batchBegin(): requests started until batchSend/batchDiscard are held in
+// one core batch (realm_batch_new). Returns undefined or an error object.
+Napi::Value Client::BatchBegin(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    EnsureOpen(env);
+    if (batch_) return StatusObject(env, REALM_ERR_INVALID_STATE, "a batch is already being filled");
+    realm_error_t *err = nullptr;
+    realm_status_t st = realm_batch_new(client_, &batch_, &err);
+    if (st != REALM_OK) {
+        batch_ = nullptr;
+        return TakeError(env, st, err);
+    }
+    return env.Undefined();
+}
+
+// batchSend(): sends the held requests as one frame (realm_batch_send).
+Napi::Value Client::BatchSend(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    realm_batch_t *b = batch_;
+    batch_ = nullptr;
+    if (!b) return StatusObject(env, REALM_ERR_INVALID_STATE, "no batch is being filled");
+    realm_error_t *err = nullptr;
+    realm_status_t st = realm_batch_send(b, &err);
+    if (st != REALM_OK) return TakeError(env, st, err);
+    return env.Undefined();
+}
+
+// batchDiscard(): drops the held requests (they end as cancelled).
+Napi::Value Client::BatchDiscard(const Napi::CallbackInfo &info) {
+    realm_batch_discard(batch_);
+    batch_ = nullptr;
+    return info.Env().Undefined();
+}
 
 Napi::Value Client::Cancel(const Napi::CallbackInfo &info) {
     int32_t id = info[0].As<Napi::Number>().Int32Value();
@@ -501,6 +601,8 @@ void Client::CleanupHook(void *arg) {
 void Client::Destroy() {
     if (!client_) return;
     closing_.store(true, std::memory_order_release);
+    realm_batch_discard(batch_);  // held requests are not the client's yet: end them first
+    batch_ = nullptr;
     realm_client_destroy(client_);  // blocks until every request ended; no callback after
     client_ = nullptr;
     {

@@ -49,6 +49,7 @@ private:
     static void OnTokens(void *user, realm_request_t *, const realm_token_t *t, size_t count);
     static void OnDone(void *user, realm_request_t *, realm_outcome_t outcome, const realm_result_t *result,
                        const realm_error_t *error);
+    static void OnStarted(void *user, realm_request_t *, const char *model);
     static void OnClientEvent(void *user, realm_client_t *, const realm_client_event_t *ev);
     static void OnOpDone(void *user, realm_client_t *, realm_status_t status, const realm_error_t *error);
 
@@ -72,6 +73,11 @@ private:
     Napi::Value Health(const Napi::CallbackInfo &info);
     Napi::Value Metadata(const Napi::CallbackInfo &info);
     Napi::Value Call(const Napi::CallbackInfo &info);
+    Napi::Value Models(const Napi::CallbackInfo &info);
+    Napi::Value WireId(const Napi::CallbackInfo &info);
+    Napi::Value BatchBegin(const Napi::CallbackInfo &info);
+    Napi::Value BatchSend(const Napi::CallbackInfo &info);
+    Napi::Value BatchDiscard(const Napi::CallbackInfo &info);
     Napi::Value Cancel(const Napi::CallbackInfo &info);
     Napi::Value State(const Napi::CallbackInfo &info);
     Napi::Value TenantId(const Napi::CallbackInfo &info);
@@ -82,6 +88,9 @@ private:
     Napi::Value Close(const Napi::CallbackInfo &info);
 
     void EnsureOpen(Napi::Env env);
+    // Per-call options; requests started while a batch is open join it.
+    realm_call_options_t CallOpts(Napi::Env env, const Napi::Value &timeout, const Napi::Value &idle) const;
+    int32_t ModeArg(const Napi::Value &v, int32_t dflt) const;
     Napi::Value StartOp(const Napi::CallbackInfo &info, bool connect);
     template <class StartFn>
     Napi::Value StartRequest(Napi::Env env, int32_t mode, StartFn &&start);
@@ -92,7 +101,7 @@ private:
                                          realm_request_t **, realm_error_t **);
     Napi::Value NamedJsonRequest(const Napi::CallbackInfo &info, const char *what, const char *name_what,
                                  NamedStart start);
-    Napi::Value BareJsonRequest(const Napi::CallbackInfo &info, BareStart start);
+    Napi::Value BareJsonRequest(const Napi::CallbackInfo &info, BareStart start, int32_t mode = MODE_JSON);
     Napi::Value InfoString(Napi::Env env, int (*get)(const realm_client_t *, char *, size_t));
 
     static void CleanupHook(void *arg);
@@ -117,6 +126,7 @@ private:
     static constexpr int kPollSpinsPerTurn = 8;
 
     std::unordered_map<int32_t, std::unique_ptr<ReqCtx>> reqs_;  // JS thread
+    realm_batch_t *batch_ = nullptr;  // JS thread: the batch being filled (batchBegin .. batchSend/Discard)
     int32_t next_id_ = 0;
 
     Napi::FunctionReference dispatch_;

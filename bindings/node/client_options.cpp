@@ -75,4 +75,27 @@ uint32_t ApplyClientOptions(Napi::Env env, const Napi::Object &o, realm_options_
     return busy_poll_us;
 }
 
+uint32_t ApplyCoreOptions(Napi::Env env, const Napi::Value &pairs, realm_options_t *opts) {
+    if (!pairs.IsArray()) ThrowRealm(env, REALM_ERR_INVALID_ARGUMENT, "coreOptions must be an array of [key, value]");
+    Napi::Array arr = pairs.As<Napi::Array>();
+    uint32_t busy_poll_us = REALM_DEFAULT_BUSY_POLL_US;
+    for (uint32_t i = 0; i < arr.Length(); ++i) {
+        Napi::Value item = arr.Get(i);
+        if (!item.IsArray() || item.As<Napi::Array>().Length() != 2)
+            ThrowRealm(env, REALM_ERR_INVALID_ARGUMENT, "coreOptions must be an array of [key, value]");
+        Napi::Array kv = item.As<Napi::Array>();
+        std::string key = StringArg(env, kv.Get(uint32_t(0)), "option name");
+        std::string value = StringArg(env, kv.Get(uint32_t(1)), "option '" + key + "'");
+        realm_error_t *err = nullptr;
+        realm_status_t st = realm_options_set(opts, key.c_str(), value.c_str(), &err);
+        if (st != REALM_OK) {
+            std::string msg = err ? realm_error_message(err) : "invalid value for option '" + key + "'";
+            realm_error_destroy(err);
+            ThrowRealm(env, st, msg);
+        }
+        if (key == "busy_poll_us") busy_poll_us = uint32_t(std::stoul(value));
+    }
+    return busy_poll_us;
+}
+
 }  // namespace realm_node

@@ -329,7 +329,8 @@ REALM_API realm_status_t realm_options_set_header(realm_options_t *opts, const c
  * bindings use this one instead of restating the rules. Keys (values in
  * brackets are the defaults; durations in ms; booleans "true"/"false"/"1"/"0"):
  *   url, api_key, tenant_id, model, dialect [auto], header ("Name: value"),
- *   connect_timeout_ms [10000], request_timeout_ms [30000], idle_timeout_ms [0],
+ *   connect_timeout_ms [10000; ws-system 60000], request_timeout_ms [30000; ws-system 60000],
+ *   idle_timeout_ms [0],
  *   reconnect [true], backoff_base_ms [1000], backoff_cap_ms [30000],
  *   backoff_max_attempts [10; openai-ws 5; ws-system 10], backoff_jitter_percent [20], ping_interval_ms [30000],
  *   tls_ca_file, tls_insecure [false], max_message_size [16777216],

@@ -64,6 +64,7 @@ REALM_API realm_status_t realm_client_new(const realm_options_t *opts, realm_cli
     std::string why;
     auto dialect = realm::core::make_client_dialect(o, &why);
     if (!dialect) return fail(err, REALM_ERR_INVALID_ARGUMENT, why);
+    realm::core::apply_dialect_defaults(o, dialect->capabilities());
     // The dialect holds what it needs of a private key; the client's copy
     // of the options keeps none of it.
     std::fill(o.private_key_pem.begin(), o.private_key_pem.end(), '\0');

@@ -192,6 +192,8 @@ private:
 // The dialect for `opts` (its explicit dialect, else the one of its URL).
 // nullptr and *why when the dialect does not fit the URL's scheme.
 std::unique_ptr<protocol::Dialect> make_client_dialect(const Options &opts, std::string *why);
+// The dialect's defaults for what the user left unset (timeouts).
+void apply_dialect_defaults(Options &opts, const protocol::Capabilities &caps);
 
 }  // namespace realm::core
 

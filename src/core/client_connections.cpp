@@ -137,10 +137,12 @@ void ClientCore::give_up(const Error &err) {
     connected_ = false;
     reconnect_timer_.cancel();
     state_.store(REALM_STATE_DISCONNECTED, std::memory_order_release);
+    // The error event first: whoever the connect's completion wakes has
+    // already been told why.
+    emit_error(err);
     finish_connect_waiters(err.status, &err);
     // Requests waiting for a connection will not get one.
     router_.fail_pending(err);
-    emit_error(err);
 }
 
 void ClientCore::schedule_reconnect(const Error &cause) {

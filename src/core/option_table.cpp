@@ -179,8 +179,16 @@ OptionResult set_option(Options &o, std::string_view key, const char *v) {
         o.tls_ca_file = v ? v : "";
         return {};
     }
-    if (key == "connect_timeout_ms") return set_number(o.connect_timeout_ms, key, v, 1, 3600000);
-    if (key == "request_timeout_ms") return set_number(o.request_timeout_ms, key, v, 0, kMaxTimeoutMs);
+    if (key == "connect_timeout_ms") {
+        OptionResult r = set_number(o.connect_timeout_ms, key, v, 1, 3600000);
+        if (r.status == REALM_OK) o.connect_timeout_set = true;
+        return r;
+    }
+    if (key == "request_timeout_ms") {
+        OptionResult r = set_number(o.request_timeout_ms, key, v, 0, kMaxTimeoutMs);
+        if (r.status == REALM_OK) o.request_timeout_set = true;
+        return r;
+    }
     if (key == "idle_timeout_ms") return set_number(o.idle_timeout_ms, key, v, 0, kMaxTimeoutMs);
     if (key == "backoff_base_ms") return set_number(o.backoff_base_ms, key, v, 1, 3600000);
     if (key == "backoff_cap_ms") return set_number(o.backoff_cap_ms, key, v, 1, kMaxTimeoutMs);

@@ -36,6 +36,8 @@ struct Options {
     std::string model;
     uint32_t connect_timeout_ms = 10000;
     uint32_t request_timeout_ms = 30000;
+    bool connect_timeout_set = false;   // else the dialect's default may apply
+    bool request_timeout_set = false;
     uint32_t idle_timeout_ms = 0;
     bool reconnect = true;
     uint32_t backoff_base_ms = 1000;

@@ -199,6 +199,10 @@ struct Capabilities {
     // Reconnect attempts before giving up unless the user sets them (0 = the
     // library's default).
     uint32_t reconnect_attempts = 0;
+    // Request and connect timeouts unless the user sets them (0 = the
+    // library's defaults, 30 s and 10 s).
+    uint32_t request_timeout_ms = 0;
+    uint32_t connect_timeout_ms = 0;
     // HTTP dialects: the request "connect" sends as a probe.
     RequestKind connect_probe = RequestKind::Models;
     // Error codes users of this dialect know for the library's own errors

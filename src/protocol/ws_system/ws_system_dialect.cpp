@@ -92,6 +92,9 @@ public:
         caps_.keepalive = Keepalive::JsonPing;
         caps_.cancel = CancelStyle::Frame;
         caps_.reconnect_attempts = 10;  // ws-system.md 6.5
+        // The seed client's requestTimeout, which also bounds the connect (6.1).
+        caps_.request_timeout_ms = 60000;
+        caps_.connect_timeout_ms = 60000;
         caps_.code_connect_timeout = "connection_timeout";
         caps_.code_reconnect_failed = "reconnect_failed";
         caps_.code_connection_lost = "connection_lost";

@@ -16,3 +16,14 @@ export async function quickStart(): Promise<void> {
   const code: string = e.code;
   void code;
 }
+
+export async function wsClient(): Promise<void> {
+  const { WSClient } = realm;
+  const client = new WSClient({ serverUrl: 'ws://localhost:3000', clientId: 'id', privateKeyPath: './key.pem' });
+  const id: string = await client.generate('Hello world', 'llama2');
+  const stream: realm.GenerationStream = client.generateStream('Hello');
+  for await (const token of stream) process.stdout.write(token);
+  const result: realm.GenerationResult | undefined = stream.result;
+  void [id, result];
+  client.disconnect();
+}
