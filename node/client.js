@@ -60,7 +60,9 @@ class RealmWebSocketClient {
           '(a non-empty string naming the model, e.g. { model: "llama-2-7b" })',
       );
     }
-    this.#meta = new Int32Array(16384);
+    // Small at first: the addon replaces it with a larger one when a burst
+    // needs more (an idle client then costs ~1 KiB here, not 64 KiB).
+    this.#meta = new Int32Array(256);
     // The addon holds this function weakly: the client must keep it.
     this.#onNative = (n, vals, fresh, text) => this.#dispatch(n, vals, fresh, text);
     try {

@@ -74,7 +74,7 @@ class WSClient extends EventEmitter {
   constructor(options) {
     super();
     const pairs = coreOptions(options);
-    this.#meta = new Int32Array(4096);
+    this.#meta = new Int32Array(256);  // grown by the addon when a burst needs more
     // The addon holds this function weakly: the client must keep it.
     this.#onNative = (n, vals, fresh, text) => this.#dispatch(n, vals, fresh, text);
     try {

@@ -136,9 +136,10 @@ Client::Client(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Client>(info) 
 
     // Weak reference: the JS client owns the function; nothing native keeps it alive.
     dispatch_ = Napi::Weak(info[1].As<Napi::Function>());
+    // The burst buffers grow with the first bursts and keep their capacity
+    // (no allocation in steady state); nothing is reserved up front, so
+    // that thousands of idle clients stay small.
     SetMeta(info[2].As<Napi::Int32Array>());
-    in_.recs.reserve(64);
-    out_.recs.reserve(64);
 
     poller_ = std::make_unique<JsPoller>(env, busy_poll_us, &Client::PollTurn, this);
     if (poller_->Enabled()) async_ctx_ = std::make_unique<Napi::AsyncContext>(env, "realm");
