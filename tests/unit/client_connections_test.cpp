@@ -492,6 +492,56 @@ TEST_F(ClientFixture, WsSystemKeepaliveIsAJsonPingWhosePongBelongsToNoRequest) {
     EXPECT_EQ(events.error_codes.back(), "connection_lost");
 }
 
+// The bad-input classes every dialect meets, on a ws-system connection: each
+// ends the one request it can be pinned on, or is reported on the client;
+// the connection carries on.
+TEST_F(ClientFixture, WsSystemBadFramesEndTheirRequestOrAreReported) {
+    std::string pem = vector_private_key();
+    make({{"url", "ws://h:1/"}, {"dialect", "ws-system"}, {"client_id", "c1"}, {"private_key", pem.c_str()}});
+    Connect c;
+    connect_ws(c, {kChallenge, kAuthOk});
+    ASSERT_TRUE(eventually([&] { return c.finished(); }));
+    RequestSpec gen;
+    gen.prompt = "p";
+    gen.sampling.stream = true;
+    struct Case {
+        std::string frame;
+        bool binary;
+        realm_status_t status;
+    };
+    const std::vector<Case> cases = {
+        {R"({"id":"%s","type":"stream_token","token":)", false, REALM_ERR_PROTOCOL},  // malformed, id readable
+        {"\x81\x82" "binary", true, REALM_ERR_PROTOCOL},
+        {std::string("{\"id\":\"%s\",\"type\":\"stream_token\",\"token\":\"\xC3\x28\"}"), false,
+         REALM_ERR_PROTOCOL},  // invalid UTF-8
+        {R"({"id":"%s","type":"error","error":"Generation failed: boom","code":"generation_error"})", false,
+         REALM_ERR_BACKEND},
+    };
+    size_t sent_before = 0;
+    for (size_t i = 0; i < cases.size(); ++i) {
+        SCOPED_TRACE(i);
+        Recorded r(gen, "r" + std::to_string(i + 1));
+        submit(r);
+        ASSERT_TRUE(eventually([&] { return socket(0).sent.size() > sent_before; }));
+        std::string id = r.req->id;
+        std::string frame = cases[i].frame;
+        size_t at = frame.find("%s");
+        if (at != std::string::npos) frame.replace(at, 2, id);
+        on_loop([&] { socket(0).handler->on_message(frame, cases[i].binary); });
+        ASSERT_TRUE(r.done());
+        EXPECT_EQ(r.status, cases[i].status) << r.message;
+        EXPECT_EQ(r.terminals, 1);
+        on_loop([&] { sent_before = socket(0).sent.size(); });
+    }
+    // A frame for an id nobody sent: reported on the client, nothing ends.
+    on_loop([&] { socket(0).receive(R"({"id":"nobody","type":"stream_token","token":"x"})"); });
+    ASSERT_TRUE(eventually([&] {
+        std::lock_guard<std::mutex> lock(events.m);
+        return !events.error_codes.empty();
+    }));
+    EXPECT_EQ(core->state(), REALM_STATE_CONNECTED);
+}
+
 TEST_F(ClientFixture, WsSystemConnectTimeoutHasTheSeedsCode) {
     std::string pem = vector_private_key();
     make({{"url", "ws://h:1/"}, {"dialect", "ws-system"}, {"client_id", "c1"}, {"private_key", pem.c_str()},
