@@ -20,6 +20,9 @@ void read_extensions(const cJSON *options, const ServerOptions &o, WsGenerateReq
     const cJSON *delay = cJSON_GetObjectItemCaseSensitive(options, "delay_ms");
     if (cJSON_IsNumber(delay) && delay->valuedouble >= 0 && delay->valuedouble <= 3600000)
         out->delay_ms = static_cast<uint64_t>(delay->valuedouble);
+    const cJSON *tokens = cJSON_GetObjectItemCaseSensitive(options, "tokens");
+    if (cJSON_IsNumber(tokens) && tokens->valuedouble >= 0 && tokens->valuedouble <= 1e12)
+        out->tokens = static_cast<uint64_t>(tokens->valuedouble);
     const cJSON *fault = cJSON_GetObjectItemCaseSensitive(options, "fault");
     if (!fault) return;
     if (!o.enable_faults) {
@@ -91,7 +94,8 @@ WsGeneration::WsGeneration(WsGenerateRequest req, const ServerOptions &options, 
       pacer_(req_.delay_ms * 1000000ULL, now_ns + req_.delay_ms * 1000000ULL) {
     if (!req_.failure.empty()) return;
     words_ = stream_words(req_.prompt);
-    if (words_.size() > options.max_tokens) words_.resize(options.max_tokens);
+    count_ = req_.tokens ? *req_.tokens : words_.size();
+    if (count_ > options.max_tokens) count_ = options.max_tokens;
 }
 
 WsGeneration::Step WsGeneration::step(uint64_t now_ns, std::string *frame) {
@@ -100,12 +104,12 @@ WsGeneration::Step WsGeneration::step(uint64_t now_ns, std::string *frame) {
         return Step::End;
     }
     if (req_.drop_after && sent_ == *req_.drop_after) return Step::Drop;
-    if (sent_ == words_.size()) {
+    if (sent_ == count_) {
         *frame = ws_system::stream_end(req_.id_json, sent_, (now_ns - started_ns_) / 1000000ULL);
         return Step::End;
     }
     if (!pacer_.ready(now_ns, &wake_at_)) return Step::Wait;
-    *frame = ws_system::stream_token(req_.id_json, words_[sent_]);
+    *frame = ws_system::stream_token(req_.id_json, words_[sent_ % words_.size()]);
     ++sent_;
     pacer_.advance(now_ns);
     return Step::Token;

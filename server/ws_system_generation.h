@@ -1,7 +1,8 @@
 // One ws-system generate (ws-system.md 4.1, 4.2): the request's fields as
 // upstream reads them, and the synthetic answer as a paced sequence of
 // frames: stream_start (sent by the session at once), stream_token per word
-// of the backend's stream (backend.h), then stream_end, or the
+// of the backend's stream (backend.h; the `tokens` option repeats the words
+// up to that count), then stream_end, or the
 // generation_error frame when the "backend" fails (unknown model, fault).
 //
 // Pacing: token k is due at start + (k+1) * delay (the first one a delay
@@ -28,6 +29,7 @@ struct WsGenerateRequest {
     std::string model_json;  // echoed in stream_start
     std::string prompt;
     uint64_t delay_ms = 0;
+    std::optional<uint64_t> tokens;      // extension: stream this many tokens (words repeated)
     std::optional<uint64_t> drop_after;  // fault: drop the connection after N tokens
     std::string failure;                 // non-empty: the backend fails with this text
 };
@@ -64,8 +66,9 @@ public:
 
 private:
     WsGenerateRequest req_;
-    std::vector<std::string> words_;
-    size_t sent_ = 0;
+    std::vector<std::string> words_;  // one pass of the backend's words
+    uint64_t count_ = 0;              // tokens to stream (words_ repeated)
+    uint64_t sent_ = 0;
     uint64_t started_ns_;
     Pacer pacer_;
     uint64_t wake_at_ = 0;

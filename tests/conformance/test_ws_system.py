@@ -489,6 +489,27 @@ def test_ping_pong(srv, keys):
     run(go())
 
 
+def test_tokens_option_repeats_the_words(srv, keys):
+    """The reference server's benchmark extension: options.tokens streams that
+    many tokens, the backend's words repeated (server/README.md)."""
+    async def go():
+        async with connect(srv.port) as ws:
+            await login(ws, keys.vector_key)
+            for gid, n in (("t30", 30), ("t0", 0)):
+                await ws.send(json.dumps({"type": "generate", "id": gid, "prompt": "Hi", "options": {"tokens": n}}))
+                match({"id": gid, "type": "stream_start", "model": "llama2", "timestamp": "<T>"}, await recv_json(ws))
+                toks = []
+                while True:
+                    f = await recv_json(ws)
+                    if f["type"] != "stream_token":
+                        break
+                    toks.append(f["token"])
+                assert f["type"] == "stream_end" and f["totalTokens"] == n, f
+                words = expected_tokens("Hi")
+                assert "".join(toks).split() == [words[i % len(words)] for i in range(n)]
+    run(go())
+
+
 def test_generate_errors(srv, keys):
     async def go():
         async with connect(srv.port) as ws:
