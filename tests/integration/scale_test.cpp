@@ -2,11 +2,13 @@
 // many connections (clients) in one process sharing the core's event thread.
 // Bounds on waits are hang guards, not performance assertions.
 #include <gtest/gtest.h>
+#include <dirent.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <cerrno>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -230,13 +232,31 @@ TEST(Scale, HttpConnectionsCountAgainstTheDescriptorLimit) {
 // The system's own limit (descriptors used outside the library) reads as
 // TOO_MANY_CONNECTIONS too, not as an unreachable server.
 TEST(Scale, RunningOutOfDescriptorsIsTooManyConnections) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    // The sanitizer runtimes open pipes of their own (memory checks, the
+    // symbolizer): with no descriptor left they report false errors and can
+    // hang. The normal build of the suite runs this test.
+    GTEST_SKIP() << "needs a process whose runtime opens no descriptors (not under a sanitizer)";
+#endif
     ServerProcess server;
     ASSERT_TRUE(server.start({}));
     auto c = openai_client(server.http_url("/v1"));  // starts the event thread with today's limit
     ASSERT_EQ(connect(c.get()), REALM_OK);
     ClientPtr ws(default_client(server.url()));
+    // The system's limit, lowered below our cap: just above the highest
+    // descriptor open now, with the holes below it filled.
+    struct rlimit saved;
+    ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+    int highest = 2;
+    if (DIR *d = opendir("/proc/self/fd")) {
+        while (dirent *e = readdir(d)) highest = std::max(highest, std::atoi(e->d_name));
+        closedir(d);
+    }
+    struct rlimit low = saved;
+    low.rlim_cur = rlim_t(highest + 1);
+    ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
     std::vector<int> held;
-    for (;;) {  // use up every descriptor the process has left
+    for (;;) {
         int fd = ::dup(0);
         if (fd < 0) break;
         held.push_back(fd);
@@ -252,6 +272,7 @@ TEST(Scale, RunningOutOfDescriptorsIsTooManyConnections) {
     std::string why;
     realm_status_t st = connect(ws.get(), &why);
     for (int fd : held) ::close(fd);
+    setrlimit(RLIMIT_NOFILE, &saved);
     Outcome &refused = http.status == REALM_OK ? first : http;  // whichever needed the new socket
     EXPECT_EQ(refused.status, REALM_ERR_TOO_MANY_CONNECTIONS) << refused.message;
     EXPECT_NE(refused.message.find("no file descriptor left"), std::string::npos) << refused.message;
