@@ -101,16 +101,29 @@ std::string run_pipeline(const Pipeline &p, const serde::Value &input, std::stri
     std::string text, model, step;
     for (size_t i = 0; i < p.steps.size(); ++i) {
         std::string prompt;
+        const serde::Value *query = current.is_string() ? nullptr : current.get("query");
         if (current.is_string()) {
             prompt = current.as_string();
         } else if (const serde::Value *v = current.get("prompt"); v && v->is_string()) {
             prompt = v->as_string();
         } else if (const serde::Value *t = current.get("text"); t && t->is_string()) {
             prompt = t->as_string();
+        } else if (p.steps[i].retrieve && query && query->is_string()) {
+            // The built-in rag-pipeline as the SDK documents show it:
+            // {"query": ..., "context": ...} (the retriever takes the given
+            // context, or makes one).
+            prompt = query->as_string();
         } else {
             return "Could not extract prompt from step input";
         }
-        text = p.steps[i].retrieve ? "Context for: " + prompt : simulated_text(prompt);
+        if (p.steps[i].retrieve) {
+            const serde::Value *context = current.is_string() ? nullptr : current.get("context");
+            text = context && context->is_string()
+                       ? "Context: " + context->as_string() + "\nQuestion: " + prompt
+                       : "Context for: " + prompt;
+        } else {
+            text = simulated_text(prompt);
+        }
         model = p.steps[i].model_id;
         step = "step_" + std::to_string(i);
         current = serde::Value::string(text);

@@ -54,9 +54,12 @@
 extern "C" {
 #endif
 
-/* Symbol decoration. Define REALM_STATIC when linking the static library
- * (librealm.a, realm::realm_static): no import/export attributes then. The
- * library's own build defines REALM_BUILDING. */
+/* Symbol decoration. REALM_STATIC means "linking the static library
+ * (librealm.a)": no import/export attributes then. The CMake target
+ * realm::realm_static and `pkg-config --static --cflags realm` define it; with
+ * other build systems, define it yourself when linking librealm.a (it matters
+ * on Windows; on ELF platforms both forms link). The library's own build
+ * defines REALM_BUILDING. */
 #if defined(REALM_STATIC)
 #define REALM_API
 #elif defined(_WIN32)
@@ -75,12 +78,26 @@ extern "C" {
 /* Version                                                                   */
 /* ======================================================================== */
 
+/* The version's single source: CMake (project version, SOVERSION), the Python
+ * package (pyproject.toml) and the changelog read these three lines;
+ * scripts/sync-version copies them into package.json. */
+/** Major version: an incompatible ABI change bumps it (it is the SOVERSION). */
 #define REALM_VERSION_MAJOR 0
+/** Minor version: compatible additions. */
 #define REALM_VERSION_MINOR 1
+/** Patch version: fixes only. */
 #define REALM_VERSION_PATCH 0
-/** 0xMMmmpp: major, minor, patch. Kept in step with realm_version(). */
-#define REALM_VERSION_NUM 0x000100
-#define REALM_VERSION_STRING "0.1.0"
+/** 0xMMmmpp: major, minor, patch. Kept in step with realm_version_num(). */
+#define REALM_VERSION_NUM \
+    ((REALM_VERSION_MAJOR << 16) | (REALM_VERSION_MINOR << 8) | REALM_VERSION_PATCH)
+/** @cond */
+#define REALM_VERSION_STR_(x) #x
+#define REALM_VERSION_XSTR_(x) REALM_VERSION_STR_(x)
+/** @endcond */
+/** "major.minor.patch", a string literal. Kept in step with realm_version(). */
+#define REALM_VERSION_STRING \
+    REALM_VERSION_XSTR_(REALM_VERSION_MAJOR) "." REALM_VERSION_XSTR_(REALM_VERSION_MINOR) \
+    "." REALM_VERSION_XSTR_(REALM_VERSION_PATCH)
 
 /** Library version string, e.g. "0.1.0". Static storage; never NULL. */
 REALM_API const char *realm_version(void);
@@ -634,8 +651,10 @@ REALM_API realm_status_t realm_client_connect_wait(realm_client_t *client, uint3
                                                    realm_error_t **err);
 /**
  * Closes the connection (close code 1000) and stops reconnecting. Accepted
- * requests end as cancelled. `cb` (may be NULL) runs once closed with
- * REALM_OK. The client may be connected again later.
+ * requests end as cancelled. When it returns, realm_client_state() reads
+ * REALM_STATE_DISCONNECTED and new requests are refused (REALM_ERR_NOT_CONNECTED);
+ * the connection itself closes on the event thread right after. `cb` (may be
+ * NULL) runs once closed with REALM_OK. The client may be connected again later.
  */
 REALM_API realm_status_t realm_client_disconnect(realm_client_t *client, realm_complete_cb cb,
                                                  void *user);

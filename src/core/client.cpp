@@ -119,6 +119,13 @@ realm_status_t ClientCore::connect(realm_complete_cb cb, void *user) {
 }
 
 realm_status_t ClientCore::disconnect(realm_complete_cb cb, void *user) {
+    {
+        // Disconnected as far as the caller can tell once this returns:
+        // the state says so and new requests are refused (the loop closes
+        // the connection and ends what is in flight right after).
+        std::lock_guard<std::mutex> lock(submit_mutex_);
+        if (!closed_) state_.store(REALM_STATE_DISCONNECTED, std::memory_order_release);
+    }
     auto self = shared_from_this();
     bool posted = loop_.post([self, cb, user] {
         if (self->destroyed_) return;

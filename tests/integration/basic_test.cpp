@@ -108,6 +108,45 @@ TEST(Basic, PipelineHealthMetadata) {
     EXPECT_EQ(bad.message, "Pipeline not found: no-such-pipeline");
 }
 
+// disconnect(); isConnected() in the SDK documents: false as soon as the
+// call returns, not once the event thread got round to it.
+TEST(Basic, DisconnectIsVisibleWhenItReturns) {
+    ServerProcess server;
+    ASSERT_TRUE(server.start({"--token-delay-ms", "20"}));
+    auto c = make_client(server.url());
+    ASSERT_EQ(connect(c.get()), REALM_OK);
+    Outcome running;
+    ASSERT_EQ(generate(c.get(), running, "x", 50, true), REALM_OK);
+    ASSERT_EQ(realm_client_disconnect(c.get(), nullptr, nullptr), REALM_OK);
+    EXPECT_EQ(realm_client_state(c.get()), REALM_STATE_DISCONNECTED);
+    Outcome late;
+    EXPECT_EQ(generate(c.get(), late, "x", 5, true), REALM_ERR_NOT_CONNECTED);
+    ASSERT_TRUE(running.wait());
+    EXPECT_EQ(running.outcome, REALM_OUTCOME_CANCELLED);
+    // And it can connect again.
+    ASSERT_EQ(connect(c.get()), REALM_OK);
+    EXPECT_EQ(realm_client_state(c.get()), REALM_STATE_CONNECTED);
+}
+
+// The SDK documents' usage: rag-pipeline with a query and a context answers
+// from that context (it used to fail with "Could not extract prompt").
+TEST(Basic, RagPipelineTakesAQueryAndAContext) {
+    ServerProcess server;
+    ASSERT_TRUE(server.start({}));
+    auto c = make_client(server.url());
+    ASSERT_EQ(connect(c.get()), REALM_OK);
+    Outcome o;
+    realm_handler_t h = o.handler();
+    ASSERT_EQ(realm_pipeline(c.get(), "rag-pipeline",
+                             R"({"query":"What is machine learning?","context":"Machine learning is..."})", nullptr,
+                             &h, nullptr, nullptr),
+              REALM_OK);
+    ASSERT_TRUE(o.wait());
+    ASSERT_EQ(o.outcome, REALM_OUTCOME_COMPLETE) << o.code << ": " << o.message;
+    EXPECT_NE(o.text.find("Context: Machine learning is...\nQuestion: What is machine learning?"), std::string::npos)
+        << o.text;
+}
+
 TEST(Basic, ServerErrorsMapToCodes) {
     ServerProcess server;
     ASSERT_TRUE(server.start({}));
