@@ -37,6 +37,8 @@ target_include_directories(realm_core PUBLIC
   $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}>)
 target_link_libraries(realm_core PUBLIC PkgConfig::LWS OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
 set_target_properties(realm_core PROPERTIES CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON)
+# realm.h: REALM_API exports (dllexport on Windows) while building the library.
+target_compile_definitions(realm_core PRIVATE REALM_BUILDING)
 
 add_library(realm SHARED $<TARGET_OBJECTS:realm_core> $<TARGET_OBJECTS:realm_protocol_objects>)
 target_include_directories(realm PUBLIC
@@ -57,4 +59,10 @@ if(REALM_BUILD_STATIC)
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
   target_link_libraries(realm_static PUBLIC PkgConfig::LWS OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
+  # Consumers of the archive: REALM_API without import attributes (realm.h),
+  # and the C++ runtime, which a C program's link does not bring (the
+  # installed package's CMake config and realm.pc say the same).
+  target_compile_definitions(realm_static INTERFACE REALM_STATIC)
+  target_link_libraries(realm_static INTERFACE ${REALM_CXX_RUNTIME_LIBS})
+  add_library(realm::realm_static ALIAS realm_static)
 endif()
