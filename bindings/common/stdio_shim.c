@@ -1,4 +1,5 @@
-/* Only in the self-contained addon (REALM_NODE_SELF_CONTAINED).
+/* Only in the self-contained binaries of the packages: the Node prebuilt
+ * (REALM_NODE_SELF_CONTAINED) and the manylinux wheel (REALM_PYTHON_SELF_CONTAINED).
  *
  * Debian's libwebsockets.a is compiled as PIE, not PIC: its objects reach
  * glibc's stdin/stdout/stderr with direct PC-relative relocations, which the
