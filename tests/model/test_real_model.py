@@ -164,15 +164,30 @@ def test_sse_comment_lines_python(start_own_model_server):
     """llama-server sends `:` comment lines (its --sse-ping-interval) while it
     processes a long prompt, before the first token."""
     server = start_own_model_server("--sse-ping-interval 1 --parallel 1")
-    prompt = " ".join(f"Item {i} is a red apple." for i in range(70)) + " How many items?"
+
+    def long_prompt(tag: str, items: int) -> str:
+        return f"List {tag}. " + " ".join(f"Item {i} is a red apple." for i in range(items)) + " How many items?"
+
+    # How long a prompt takes this machine over a second to process (a quiet
+    # machine is fast): grow it until the server's own stream starts with a ping.
+    items = 70
+    for attempt in range(4):
+        probe = []
+        reference_sse(server, long_prompt(f"probe{attempt}", items), 1, probe, cache_prompt=False)
+        if probe[0].startswith(b":\n\n"):
+            break
+        items *= 2
+    assert probe[0].startswith(b":\n\n"), f"no SSE ping before the first token even with {items} items"
+
+    # Twice as long again, and new to the server's cache: at least two
+    # seconds of processing, so librealm's stream certainly starts with pings.
+    prompt = long_prompt("run", min(items * 2, 400))
 
     async def main():
         async with python_client(server) as c:
             return await py_stream(c, prompt, 8)
     tokens = asyncio.run(main())
-    raw = []
-    want = reference_sse(server, prompt, 8, raw, cache_prompt=False)  # the prompt processed again
-    assert raw[0].startswith(b":\n\n"), raw[0][:80]  # the ping the client had to skip
+    want = reference_sse(server, prompt, 8)  # the same answer (temperature 0), from the server's cache
     assert "".join(tokens) == want
 
 
