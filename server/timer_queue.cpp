@@ -27,6 +27,7 @@ int TimerQueue::take_fd() {
 uint64_t TimerQueue::schedule_at(uint64_t deadline_ns, Callback cb) {
     uint64_t id = next_id_++;
     live_.emplace(id, std::move(cb));
+    if (deadline_ns == kNever) return id;
     heap_.push(Entry{deadline_ns, id});
     if (armed_ == 0 || deadline_ns < armed_) rearm();
     return id;
@@ -35,6 +36,15 @@ uint64_t TimerQueue::schedule_at(uint64_t deadline_ns, Callback cb) {
 void TimerQueue::cancel(uint64_t id) {
     live_.erase(id);
     // The heap entry stays until it surfaces; it is skipped then.
+}
+
+void TimerQueue::expedite(uint64_t id) {
+    if (!live_.count(id)) return;
+    // The entry for the old deadline, if any, is skipped when it surfaces
+    // (the id is no longer live by then).
+    uint64_t now = monotonic_ns();
+    heap_.push(Entry{now, id});
+    if (armed_ == 0 || now < armed_) rearm();
 }
 
 bool TimerQueue::on_readable() {

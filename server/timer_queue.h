@@ -30,8 +30,13 @@ public:
 
     // Runs `cb` on the service thread at CLOCK_MONOTONIC `deadline_ns`
     // (or a little earlier, see kSlackNs). Returns an id for cancel().
+    // kNever: only when expedite()d (costs no heap entry meanwhile).
     uint64_t schedule_at(uint64_t deadline_ns, Callback cb);
     void cancel(uint64_t id);
+    // Makes a live timer due now (an event it waits for has happened).
+    void expedite(uint64_t id);
+
+    static constexpr uint64_t kNever = UINT64_MAX;
 
     bool on_readable() override;
 
@@ -78,6 +83,7 @@ public:
     // Forget the id without cancelling (the timer has fired).
     void release() { id_ = 0; }
     bool armed() const { return id_ != 0; }
+    uint64_t id() const { return id_; }
 
 private:
     TimerQueue *q_ = nullptr;
