@@ -92,6 +92,19 @@ CallOutcome generate(ServerState &state, const serde::FunctionCall &call, const 
     }
     spec->id = call.id;
     spec->terminal_always = opt.extended();
+    if (state.upstreams) {  // gateway: the prompt goes upstream as one user message
+        UpstreamAsk ask;
+        ask.messages.push_back(ChatMessage{"user", g.prompt});
+        if (g.model) ask.model = *g.model;
+        ask.max_tokens = std::min(g.max_tokens, opt.max_tokens);
+        ask.temperature = g.temperature;
+        ask.top_p = g.top_p;
+        ask.dialect = "realm";
+        spec->upstream = std::move(ask);
+        spec->end = g.stream ? JobEnd::StreamComplete : JobEnd::Result;
+        out.job = std::move(spec);
+        return out;
+    }
     if (opt.mode == Mode::UpstreamCli) {
         // The orchestrator path ignores `stream`: one complete frame.
         spec->end = JobEnd::Result;

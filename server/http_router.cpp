@@ -7,6 +7,7 @@ namespace realm::server {
 HttpRoute route_http(HttpMethod method, const std::string &path) {
     if (method == HttpMethod::Get) {
         if (path == "/health") return HttpRoute::Health;
+        if (path == "/metrics") return HttpRoute::Metrics;
         if (path == "/v1/models") return HttpRoute::Models;
         if (path == "/api/v1/health") return HttpRoute::TektonHealth;
         if (path == "/api/v1/providers") return HttpRoute::TektonProviders;

@@ -18,6 +18,7 @@ namespace realm::server {
 
 enum class HttpRoute {
     Health,
+    Metrics,  // gateway mode: Prometheus text
     Models,
     ChatCompletions,
     Completions,

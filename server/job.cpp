@@ -11,7 +11,72 @@ Job::Job(JobSpec spec, uint64_t now_ns) : spec_(std::move(spec)), pacer_(spec_.d
     if (words_json_.empty()) words_json_.push_back("\"\"");
 }
 
+void Job::attach(std::unique_ptr<UpstreamFeed> feed) {
+    feed_ = std::move(feed);
+    feed_->watch(&timer);
+}
+
+StepResult Job::step_upstream(FrameBatch &out) {
+    for (;;) {
+        switch (feed_->next(&piece_)) {
+            case UpstreamFeed::Next::Piece:
+                if (spec_.end == JobEnd::Result) {
+                    text_ += piece_;
+                    continue;
+                }
+                {
+                    std::string &p = out.scratch();
+                    p.clear();
+                    // The last piece is not known until the upstream ends:
+                    // the terminal frame marks the end instead.
+                    frames::append_token(p, id_json_, emitted_, false, frames::json_string(piece_));
+                    out.add(kOpText, p);
+                }
+                ++emitted_;
+                return StepResult::Again;
+            case UpstreamFeed::Next::Wait:
+                wake_at_ = TimerQueue::kNever;
+                return StepResult::Wait;
+            case UpstreamFeed::Next::Finished:
+                if (spec_.end == JobEnd::Result) {
+                    std::string data = R"({"finish_reason":)" + frames::json_string(feed_->finish_reason());
+                    if (auto pt = feed_->prompt_tokens()) data += R"(,"prompt_tokens":)" + std::to_string(*pt);
+                    data += R"(,"text":)" + frames::json_string(text_);
+                    data += R"(,"tokens_generated":)" +
+                            std::to_string(feed_->completion_tokens().value_or(feed_->pieces())) + "}";
+                    out.add(kOpText, frames::complete(id_json_, data));
+                } else {
+                    out.add(kOpText, frames::stream_complete(id_json_, emitted_));
+                }
+                return StepResult::Done;
+            case UpstreamFeed::Next::Failed:
+                write_upstream_error(out);
+                return StepResult::Done;
+        }
+    }
+}
+
+void Job::write_upstream_error(FrameBatch &out) {
+    const UpstreamError &e = feed_->error();
+    switch (e.kind) {
+        case UpstreamFailure::RateLimited: {
+            std::string details = R"({"retry_after_ms":)" + std::to_string(e.retry_after_ms) + "}";
+            out.add(kOpText, frames::error(id_json_, wire::kRateLimitExceeded, e.message, details));
+            return;
+        }
+        case UpstreamFailure::BadRequest:
+            out.add(kOpText, frames::error(id_json_, wire::kDispatchError, e.message));
+            return;
+        default: {
+            std::string details = R"({"upstream_code":)" + frames::json_string(e.code) + "}";
+            out.add(kOpText, frames::error(id_json_, wire::kBackendError, e.message, details));
+            return;
+        }
+    }
+}
+
 StepResult Job::step(FrameBatch &out, uint64_t now_ns) {
+    if (feed_) return step_upstream(out);
     while (next_fault_ < spec_.faults.size() && spec_.faults[next_fault_].after == emitted_) {
         StepResult r;
         if (fire_fault(spec_.faults[next_fault_++], out, now_ns, &r)) return r;

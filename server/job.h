@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +14,7 @@
 #include "frame_batch.h"
 #include "pacer.h"
 #include "timer_queue.h"
+#include "upstream_feed.h"
 
 namespace realm::server {
 
@@ -33,6 +36,9 @@ struct JobSpec {
     JobEnd end = JobEnd::StreamComplete;
     std::string result_json;         // for JobEnd::Result
     bool terminal_always = false;    // extension "terminal" (backend errors end with BACKEND_ERROR)
+    // Gateway mode: the text comes from an upstream (attach()); `end` is
+    // StreamComplete (token frames) or Result (one complete frame).
+    std::optional<UpstreamAsk> upstream;
 };
 
 enum class StepResult {
@@ -46,6 +52,8 @@ enum class StepResult {
 class Job {
 public:
     Job(JobSpec spec, uint64_t now_ns);
+    // Gateway mode: the feed of spec.upstream.
+    void attach(std::unique_ptr<UpstreamFeed> feed);
 
     // Writes at most one token frame (plus any fault frames due before it,
     // or the terminal frame) to `out`.
@@ -65,6 +73,8 @@ private:
     bool fire_fault(const Fault &f, FrameBatch &out, uint64_t now_ns, StepResult *result);
     void write_token(FrameBatch &out);
     void write_terminal(FrameBatch &out);
+    StepResult step_upstream(FrameBatch &out);
+    void write_upstream_error(FrameBatch &out);
 
     JobSpec spec_;
     std::string id_json_;
@@ -77,6 +87,9 @@ private:
     uint64_t fragment_next_ = 0;  // fragment size for the next token frame (0 = whole)
     uint16_t close_code_ = 1000;
     std::string close_reason_;
+    std::unique_ptr<UpstreamFeed> feed_;
+    std::string piece_;
+    std::string text_;  // gateway, not streaming: the whole answer
 };
 
 }  // namespace realm::server

@@ -144,6 +144,10 @@ bool LwsServer::start(std::string *error) {
         *error = "cannot watch the signalfd";
         return false;
     }
+    if (opt.gateway()) {
+        state_.upstreams = std::make_unique<UpstreamPool>(opt, state_.timers);
+        if (!state_.upstreams->start(vhost_, error)) return false;
+    }
     state_.stats.started_ns = monotonic_ns();
     return true;
 }

@@ -38,6 +38,7 @@ HttpExchange::HttpExchange(ServerState &state, lws *wsi) : state_(state), wsi_(w
 
 HttpExchange::~HttpExchange() {
     if (stream_) --state_.stats.active_requests;  // disconnect mid-stream: generation stops here
+    if (tekton_) --state_.stats.active_requests;
 }
 
 void HttpExchange::begin_shutdown() { lws_set_timeout(wsi_, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC); }
@@ -45,13 +46,15 @@ void HttpExchange::begin_shutdown() { lws_set_timeout(wsi_, PENDING_TIMEOUT_USER
 int HttpExchange::on_request() {
     // A new transaction on this (possibly kept-alive) connection.
     if (stream_) --state_.stats.active_requests;
+    if (tekton_) --state_.stats.active_requests;
     stream_.reset();
+    tekton_.reset();
     generated_.reset();
     body_.clear();
     body_too_big_ = false;
     responding_ = false;
     after_ = After::KeepAlive;
-    sse_ = sse_started_ = comments_ = kill_ = false;
+    sse_ = sse_started_ = sse_head_pending_ = comments_ = kill_ = false;
     eol_ = "\n";
     max_piece_ = 0;
     content_type_.clear();
@@ -92,19 +95,33 @@ void HttpExchange::dispatch() {
     responding_ = true;
     if (is_tekton_route(route_)) {
         TektonAnswer a = tekton_answer(state_, route_, credentials_, body_, body_too_big_);
+        if (a.upstream) {
+            start_tekton(std::move(*a.upstream));
+            return;
+        }
         content_type_ = a.content_type;
         respond(a.status, std::move(a.body), std::move(a.extra_headers));
         return;
     }
     switch (route_) {
         case HttpRoute::Health:
+            if (state_.upstreams) {  // gateway: 503 while no upstream takes requests
+                respond(state_.upstreams->any_up() ? 200 : 503, state_.upstreams->health_json());
+                return;
+            }
             respond(200, R"({"status":"ok"})");
             return;
-        case HttpRoute::NotFound:
-            respond_error(not_found_error("Unknown endpoint: " + method_path_));
+        case HttpRoute::Metrics:
+            if (!state_.upstreams) break;  // a 404 below: only the gateway counts
+            content_type_ = "text/plain; version=0.0.4; charset=utf-8";
+            respond(200, state_.upstreams->metrics().render(state_.upstreams->gauges()));
             return;
         default:
             break;
+    }
+    if (route_ == HttpRoute::NotFound || (route_ == HttpRoute::Metrics && !state_.upstreams)) {
+        respond_error(not_found_error("Unknown endpoint: " + method_path_));
+        return;
     }
     if (state_.options.auth && credentials_.state != Credentials::State::Valid) {
         respond_error(invalid_api_key_error());
@@ -202,16 +219,79 @@ void HttpExchange::start_completion(const OpenAiRequest &req) {
     StreamShape shape;
     shape.usage_chunk = req.stream && req.include_usage;  // OpenAI's stream_options
     shape.skip_final = f.done_without_finish;
-    stream_ = std::make_unique<OpenAiStream>(req, state_.options, shape, monotonic_ns());
+    std::unique_ptr<UpstreamFeed> feed;
+    if (state_.upstreams) feed = state_.upstreams->generate(upstream_ask_of(req, "openai-http"));
+    stream_ = std::make_unique<OpenAiStream>(req, state_.options, shape, monotonic_ns(), std::move(feed));
     ++state_.stats.active_requests;
     sse_ = req.stream;
     if (sse_) {
         if (f.crlf) eol_ = "\r\n";
         comments_ = f.comments;
-        std::string type = content_type_.empty() ? std::string(kEventStream) : content_type_;
-        out_.begin(http_head(200, type, std::nullopt, "Cache-Control: no-cache\r\n"), true, max_piece_);
+        // A gateway holds the head until the upstream answers, so that an
+        // upstream error (429 with Retry-After, 503...) keeps its status.
+        sse_head_pending_ = stream_->upstream();
+        if (!sse_head_pending_) begin_sse();
     }
     request_write();
+}
+
+void HttpExchange::start_tekton(TektonAnswer::Upstream u) {
+    bool stream = u.stream;
+    tekton_ = std::make_unique<TektonStream>(state_.upstreams->generate(std::move(u.ask)), stream, std::move(u.common),
+                                             u.prompt_tokens);
+    ++state_.stats.active_requests;
+    request_write();
+}
+
+void HttpExchange::end_tekton() {
+    tekton_.reset();
+    --state_.stats.active_requests;
+}
+
+void HttpExchange::produce_tekton() {
+    while (tekton_ && out_.backlog() < kBatchTarget) {
+        switch (tekton_->step(payload_)) {
+            case TektonStream::Step::Event:
+                if (!sse_started_) {  // the head waits for the upstream's first answer
+                    sse_started_ = true;
+                    out_.begin(http_head(200, std::string(kEventStream), std::nullopt, "Cache-Control: no-cache\r\n"),
+                               true, max_piece_);
+                }
+                out_.append("data: ");
+                out_.append(payload_);
+                out_.append("\n\n");
+                break;
+            case TektonStream::Step::Body:
+                end_tekton();
+                respond(200, payload_);
+                return;
+            case TektonStream::Step::Wait:
+                tekton_->timer = TimerHandle(&state_.timers, state_.timers.schedule_at(TimerQueue::kNever, [this] {
+                                                 if (tekton_) tekton_->timer.release();
+                                                 request_write();
+                                             }));
+                return;
+            case TektonStream::Step::Failed: {
+                std::string extra;
+                if (tekton_->retry_after_ms())
+                    extra = "Retry-After: " + std::to_string((tekton_->retry_after_ms() + 999) / 1000) + "\r\n";
+                int status = tekton_->status();
+                end_tekton();
+                respond(status, payload_, extra);
+                return;
+            }
+            case TektonStream::Step::Done:
+                end_tekton();
+                out_.finish();
+                return;
+        }
+    }
+}
+
+void HttpExchange::begin_sse() {
+    sse_head_pending_ = false;
+    std::string type = content_type_.empty() ? std::string(kEventStream) : content_type_;
+    out_.begin(http_head(200, type, std::nullopt, "Cache-Control: no-cache\r\n"), true, max_piece_);
 }
 
 void HttpExchange::respond_fault_status(const OpenAiFault &f) {
@@ -270,6 +350,7 @@ void HttpExchange::produce_stream() {
             case StreamStep::Payload:
             case StreamStep::Binary:
                 if (sse_) {
+                    if (sse_head_pending_) begin_sse();
                     write_event(payload_);
                 } else {  // the one completion object
                     std::string type = content_type_.empty() ? std::string(kJson) : content_type_;
@@ -277,16 +358,24 @@ void HttpExchange::produce_stream() {
                     out_.append(payload_);
                 }
                 break;
-            case StreamStep::Failed:
-                if (sse_) {
+            case StreamStep::Failed: {
+                int status = stream_->error_status();
+                std::string extra;
+                if (status == 429 || status == 503) {
+                    uint64_t ms = stream_->error_retry_after_ms();
+                    if (ms) extra = "Retry-After: " + std::to_string((ms + 999) / 1000) + "\r\n";
+                }
+                if (sse_ && !sse_head_pending_) {
                     write_event(payload_);  // then the stream just ends: no [DONE]
                     out_.finish();
                     end_stream();
                 } else {
                     end_stream();
-                    respond(500, payload_);
+                    content_type_.clear();
+                    respond(status, payload_, extra);
                 }
                 return;
+            }
             case StreamStep::Wait:
                 stream_->timer = TimerHandle(&state_.timers,
                                              state_.timers.schedule_at(stream_->wake_at(), [this] {
@@ -299,6 +388,7 @@ void HttpExchange::produce_stream() {
                 kill_ = true;
                 return;
             case StreamStep::Done:
+                if (sse_head_pending_) begin_sse();
                 if (sse_) write_event("[DONE]");
                 out_.finish();
                 end_stream();
@@ -328,6 +418,7 @@ void HttpExchange::produce_generated() {
 void HttpExchange::produce() {
     if (out_.backlog() >= kBatchTarget) return;
     if (stream_ && !stream_->timer.armed()) produce_stream();
+    if (tekton_ && !tekton_->timer.armed()) produce_tekton();
     if (generated_) produce_generated();
 }
 
@@ -358,7 +449,7 @@ int HttpExchange::on_writable() {
         }
         return -1;
     }
-    bool producing = stream_ || generated_;
+    bool producing = stream_ || generated_ || tekton_;
     // All written: the response is complete (or, for endless_line, as
     // complete as it will ever be).
     if (!producing && out_.drained() && (out_.done() || after_ != After::KeepAlive)) {
@@ -368,7 +459,8 @@ int HttpExchange::on_writable() {
         }
         return end_transaction();
     }
-    bool waiting = stream_ && stream_->timer.armed();  // the timer asks for the next write
+    // The timer asks for the next write.
+    bool waiting = (stream_ && stream_->timer.armed()) || (tekton_ && tekton_->timer.armed());
     if (!out_.drained() || (producing && !waiting)) request_write();
     return 0;
 }

@@ -22,6 +22,8 @@
 #include "http_router.h"
 #include "openai_stream.h"
 #include "server_state.h"
+#include "tekton_http.h"
+#include "tekton_stream.h"
 
 namespace realm::server {
 
@@ -61,6 +63,10 @@ private:
     void respond_generated(std::string head, bool chunked, Generated g, After after);
     void produce();
     void produce_stream();
+    void begin_sse();
+    void start_tekton(TektonAnswer::Upstream u);
+    void produce_tekton();
+    void end_tekton();
     void produce_generated();
     void write_event(std::string_view data);
     void end_stream();
@@ -81,7 +87,9 @@ private:
     HttpOutput out_;
     After after_ = After::KeepAlive;
     std::unique_ptr<OpenAiStream> stream_;
+    std::unique_ptr<TektonStream> tekton_;  // gateway mode: a Tekton chat answered by an upstream
     bool sse_ = false;
+    bool sse_head_pending_ = false;  // gateway: the SSE head waits for the upstream's first answer
     bool sse_started_ = false;  // an event was written (comments go between events)
     std::string eol_ = "\n";
     bool comments_ = false;

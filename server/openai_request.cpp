@@ -77,6 +77,7 @@ bool read_messages(const cJSON *root, OpenAiRequest *out, OpenAiError *err) {
             return false;
         }
         out->prompt_tokens += split_whitespace(text).size();
+        out->messages.push_back(ChatMessage{role->valuestring, text});
         if (std::string(role->valuestring) == "user") out->prompt = text;  // the last user message wins
     }
     return true;
@@ -123,6 +124,20 @@ bool read_sampling(const cJSON *root, OpenAiRequest *out, OpenAiError *err) {
         !check_number(root, "frequency_penalty", -2, false, 2, "a number in [-2, 2]", err) ||
         !check_number(root, "presence_penalty", -2, false, 2, "a number in [-2, 2]", err))
         return false;
+    auto number_of = [&](const char *key, std::optional<double> *out_value) {
+        if (const cJSON *v = member(root, key)) *out_value = v->valuedouble;
+    };
+    number_of("temperature", &out->temperature);
+    number_of("top_p", &out->top_p);
+    number_of("presence_penalty", &out->presence_penalty);
+    number_of("frequency_penalty", &out->frequency_penalty);
+    if (const cJSON *v = member(root, "seed")) {
+        if (!is_integer(v)) {
+            *err = invalid_param_error("seed", "seed must be an integer");
+            return false;
+        }
+        out->seed = static_cast<int64_t>(v->valuedouble);
+    }
     if (const cJSON *v = member(root, "top_k")) {
         if (!is_integer(v) || (v->valuedouble != -1 && v->valuedouble < 1)) {
             *err = invalid_param_error("top_k", "top_k must be -1 or an integer >= 1");

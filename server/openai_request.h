@@ -16,6 +16,7 @@
 #include "openai_faults.h"
 #include "options.h"
 #include "rate_limiter.h"
+#include "upstream_feed.h"
 
 namespace realm::server {
 
@@ -45,6 +46,13 @@ struct OpenAiRequest {
     uint64_t prompt_tokens = 0;          // words of all message contents / of the prompt
     std::optional<uint64_t> max_tokens;  // absent: one sentence, finish "stop"
     std::vector<std::string> stop;       // non-empty stop strings
+    // What a gateway forwards (the synthetic model reads only the above).
+    std::vector<ChatMessage> messages;   // chat: every message, in order
+    std::optional<double> temperature;
+    std::optional<double> top_p;
+    std::optional<double> presence_penalty;
+    std::optional<double> frequency_penalty;
+    std::optional<int64_t> seed;
     bool stream = false;
     bool include_usage = false;          // stream_options.include_usage (SSE)
     std::optional<std::string> request_id;

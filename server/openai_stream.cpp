@@ -14,8 +14,51 @@ uint64_t delay_ns(const OpenAiRequest &r, const ServerOptions &o) {
 
 }  // namespace
 
+OpenAiError openai_error_of(const UpstreamError &e) {
+    OpenAiError o;
+    o.http_status = e.http_status ? e.http_status : 502;
+    o.message = e.message;
+    o.retry_after_ms = e.retry_after_ms;
+    switch (e.kind) {
+        case UpstreamFailure::RateLimited:
+            o.type = o.code = "rate_limit_exceeded";
+            break;
+        case UpstreamFailure::BadRequest:
+            o.type = o.code = "invalid_request_error";
+            break;
+        default:
+            o.type = "server_error";
+            o.code = e.code;
+            break;
+    }
+    o.param.reset();
+    return o;
+}
+
+UpstreamAsk upstream_ask_of(const OpenAiRequest &r, const char *dialect) {
+    UpstreamAsk a;
+    a.model = r.model;
+    a.chat = r.dialect == OpenAiDialect::Chat;
+    a.messages = r.messages;
+    a.prompt = r.prompt;
+    a.max_tokens = r.max_tokens;
+    a.temperature = r.temperature;
+    a.top_p = r.top_p;
+    a.presence_penalty = r.presence_penalty;
+    a.frequency_penalty = r.frequency_penalty;
+    a.seed = r.seed;
+    a.stop = r.stop;
+    a.dialect = dialect;
+    return a;
+}
+
+Usage OpenAiStream::usage() const {
+    if (!feed_) return Usage{prompt_tokens_, sent_ + extra_};
+    return Usage{feed_->prompt_tokens().value_or(prompt_tokens_), feed_->completion_tokens().value_or(sent_)};
+}
+
 OpenAiStream::OpenAiStream(const OpenAiRequest &request, const ServerOptions &options, StreamShape shape,
-                           uint64_t now_ns)
+                           uint64_t now_ns, std::unique_ptr<UpstreamFeed> feed)
     : enc_(request.dialect, request.model, request.request_id),
       plan_(request, options.max_tokens),
       shape_(shape),
@@ -23,7 +66,42 @@ OpenAiStream::OpenAiStream(const OpenAiRequest &request, const ServerOptions &op
       request_id_(request.request_id),
       prompt_tokens_(request.prompt_tokens),
       faults_(request.faults.timed),
-      pacer_(delay_ns(request, options), now_ns) {}
+      pacer_(delay_ns(request, options), now_ns),
+      feed_(std::move(feed)) {
+    if (feed_) feed_->watch(&timer);
+}
+
+StreamStep OpenAiStream::step_upstream(std::string &out) {
+    for (;;) {
+        switch (feed_->next(&piece_)) {
+            case UpstreamFeed::Next::Piece: {
+                ++sent_;
+                std::string escaped = json_escape(piece_);
+                if (stream_) {
+                    enc_.content(out, escaped);
+                    return StreamStep::Payload;
+                }
+                text_json_ += escaped;
+                continue;
+            }
+            case UpstreamFeed::Next::Wait:
+                wake_at_ = TimerQueue::kNever;
+                return StreamStep::Wait;
+            case UpstreamFeed::Next::Finished:
+                finish_from_upstream_ = feed_->finish_reason();
+                phase_ = Phase::Final;
+                return finish(out, finish_from_upstream_);
+            case UpstreamFeed::Next::Failed: {
+                OpenAiError e = openai_error_of(feed_->error());
+                error_status_ = e.http_status;
+                error_retry_after_ms_ = e.retry_after_ms;
+                phase_ = Phase::Over;
+                enc_.error(out, e);
+                return StreamStep::Failed;
+            }
+        }
+    }
+}
 
 StreamStep OpenAiStream::finish(std::string &out, std::string_view reason) {
     Usage u = usage();
@@ -121,6 +199,16 @@ StreamStep OpenAiStream::step(uint64_t now_ns, std::string &out) {
             case Phase::Over:
                 return StreamStep::Done;
             case Phase::Role:
+                // Gateway: nothing goes out before the upstream answers, so
+                // that an upstream error can still be the whole response.
+                if (feed_ && feed_->idle()) {
+                    wake_at_ = TimerQueue::kNever;
+                    return StreamStep::Wait;
+                }
+                if (feed_ && stream_ && feed_->next_is_failure()) {
+                    phase_ = Phase::Content;
+                    continue;
+                }
                 phase_ = Phase::Content;
                 if (stream_ && enc_.dialect() == OpenAiDialect::Chat) {
                     enc_.role(out);
@@ -128,7 +216,11 @@ StreamStep OpenAiStream::step(uint64_t now_ns, std::string &out) {
                 }
                 continue;
             case Phase::Content: {
-                if (aborted_) return finish(out, "abort");
+                if (aborted_) {
+                    feed_.reset();  // closes the upstream request now
+                    return finish(out, "abort");
+                }
+                if (feed_) return step_upstream(out);
                 StreamStep r;
                 if (fire_faults(now_ns, out, &r)) return r;
                 if (sent_ < plan_.pieces()) {
@@ -147,6 +239,7 @@ StreamStep OpenAiStream::step(uint64_t now_ns, std::string &out) {
                 continue;
             }
             case Phase::Final:
+                if (feed_ && !aborted_) return finish(out, finish_from_upstream_);
                 return finish(out, aborted_ ? "abort" : plan_.finish_reason());
             case Phase::UsageChunk:
                 phase_ = Phase::Over;

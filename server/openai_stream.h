@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -15,6 +16,7 @@
 #include "openai_request.h"
 #include "pacer.h"
 #include "timer_queue.h"
+#include "upstream_feed.h"
 
 namespace realm::server {
 
@@ -37,7 +39,10 @@ enum class StreamStep {
 
 class OpenAiStream {
 public:
-    OpenAiStream(const OpenAiRequest &request, const ServerOptions &options, StreamShape shape, uint64_t now_ns);
+    // With `feed` (gateway mode) the content comes from the upstream, as it
+    // arrives, instead of the synthetic model.
+    OpenAiStream(const OpenAiRequest &request, const ServerOptions &options, StreamShape shape, uint64_t now_ns,
+                 std::unique_ptr<UpstreamFeed> feed = nullptr);
 
     StreamStep step(uint64_t now_ns, std::string &out);
     // Cancel frame: the next step sends the final chunk with "abort".
@@ -49,7 +54,13 @@ public:
     uint64_t wake_at() const { return wake_at_; }
     uint16_t close_code() const { return close_code_; }
     const std::string &close_reason() const { return close_reason_; }
-    Usage usage() const { return Usage{prompt_tokens_, sent_ + extra_}; }
+    Usage usage() const;
+    // The HTTP status of the error envelope of the last Failed step.
+    int error_status() const { return error_status_; }
+    uint64_t error_retry_after_ms() const { return error_retry_after_ms_; }
+    // Gateway mode, nothing sent yet: the HTTP transport holds its head until
+    // the upstream answers, so that an upstream error keeps its status.
+    bool upstream() const { return feed_ != nullptr; }
 
     TimerHandle timer;  // the pending wake-up, owned by the transport
 
@@ -60,6 +71,8 @@ private:
     // ends this step.
     bool fire_faults(uint64_t now_ns, std::string &out, StreamStep *result);
     StreamStep finish(std::string &out, std::string_view reason);
+    // Phase::Content in gateway mode.
+    StreamStep step_upstream(std::string &out);
 
     ChunkEncoder enc_;
     TextPlan plan_;
@@ -81,6 +94,17 @@ private:
     uint64_t wake_at_ = 0;
     uint16_t close_code_ = 1000;
     std::string close_reason_;
+    std::unique_ptr<UpstreamFeed> feed_;
+    std::string piece_;            // the feed's current piece
+    std::string finish_from_upstream_;
+    int error_status_ = 500;
+    uint64_t error_retry_after_ms_ = 0;
 };
+
+// The OpenAI error envelope of an upstream failure (openai-ws and HTTP).
+OpenAiError openai_error_of(const UpstreamError &e);
+
+// What the gateway asks its upstream for, from an OpenAI request.
+UpstreamAsk upstream_ask_of(const OpenAiRequest &request, const char *dialect);
 
 }  // namespace realm::server

@@ -229,7 +229,9 @@ void OpenAiWsSession::serve(const cJSON *root) {
     StreamShape shape;
     shape.usage_on_final = dialect_ == OpenAiDialect::Chat;  // as in the section 10 vectors
     uint64_t seq = next_seq_++;
-    streams_.emplace(seq, std::make_unique<OpenAiStream>(req, state_.options, shape, monotonic_ns()));
+    std::unique_ptr<UpstreamFeed> feed;
+    if (state_.upstreams) feed = state_.upstreams->generate(upstream_ask_of(req, "openai-ws"));
+    streams_.emplace(seq, std::make_unique<OpenAiStream>(req, state_.options, shape, monotonic_ns(), std::move(feed)));
     ++state_.stats.active_requests;
     if (req.request_id)
         by_request_id_.emplace(*req.request_id, seq);

@@ -33,6 +33,14 @@ const char *usage_text() {
            "  --max-auth-attempts N    ws-system: failures per ip:clientId before blocking [5]\n"
            "  --auth-window-ms N       ws-system: idle time that resets the failure count [600000]\n"
            "  --default-model NAME     ws-system: model of a generate that names none [llama2]\n"
+           "  --upstream URL           gateway: generate with this OpenAI-compatible server (e.g.\n"
+           "                           http://127.0.0.1:8081/v1); repeatable: least-busy routing, failover\n"
+           "  --upstream-api-key KEY   Bearer key for the upstreams [$REALM_UPSTREAM_API_KEY]\n"
+           "  --upstream-model NAME    model name sent upstream [the client's]\n"
+           "  --upstream-ca-file FILE  CA bundle for https:// upstreams [system CAs]\n"
+           "  --upstream-timeout-ms N  one upstream generation, start to end [300000]\n"
+           "  --upstream-wait-ms N     how long a request waits for an upstream that loads or is down [60000]\n"
+           "  --upstream-connections N HTTP connections per upstream [64]\n"
            "  -v, --verbose            libwebsockets notices on stderr\n"
            "  -h, --help\n"
            "The OpenAI dialects share the port (same keys, limits, delays and faults):\n"
@@ -209,6 +217,32 @@ ParseResult parse_options(int argc, char **argv, ServerOptions *o, std::string *
                 return ParseResult::Error;
             }
             o->pipelines.push_back(std::move(p));
+        } else if (a == "--upstream") {
+            if (!value(&v)) return ParseResult::Error;
+            if (!*v) {
+                *error = "--upstream needs a URL";
+                return ParseResult::Error;
+            }
+            o->upstreams.push_back(v);
+        } else if (a == "--upstream-api-key") {
+            if (!value(&v)) return ParseResult::Error;
+            o->upstream_api_key = v;
+        } else if (a == "--upstream-model") {
+            if (!value(&v)) return ParseResult::Error;
+            o->upstream_model = v;
+        } else if (a == "--upstream-ca-file") {
+            if (!value(&v)) return ParseResult::Error;
+            o->upstream_ca_file = v;
+        } else if (a == "--upstream-timeout-ms") {
+            if (!number(86400000, &o->upstream_timeout_ms)) return ParseResult::Error;
+        } else if (a == "--upstream-wait-ms") {
+            if (!number(86400000, &o->upstream_wait_ms)) return ParseResult::Error;
+        } else if (a == "--upstream-connections") {
+            if (!number(100000, &o->upstream_connections)) return ParseResult::Error;
+            if (o->upstream_connections == 0) {
+                *error = "--upstream-connections must be at least 1";
+                return ParseResult::Error;
+            }
         } else {
             *error = "unknown option " + a;
             return ParseResult::Error;
@@ -216,6 +250,13 @@ ParseResult parse_options(int argc, char **argv, ServerOptions *o, std::string *
     }
     if (o->ws_system() && o->mode != Mode::Extended) {
         *error = "--compat and --dialect ws-system do not combine";
+        return ParseResult::Error;
+    }
+    if (o->upstream_api_key.empty()) {
+        if (const char *key = std::getenv("REALM_UPSTREAM_API_KEY")) o->upstream_api_key = key;
+    }
+    if (o->gateway() && o->mode != Mode::Extended) {
+        *error = "--upstream serves the extended protocol only (not with --compat)";
         return ParseResult::Error;
     }
     if (o->tls_cert.empty() != o->tls_key.empty()) {

@@ -52,8 +52,18 @@ struct ServerOptions {
     uint64_t ws_max_auth_attempts = 5;
     uint64_t ws_auth_window_ms = 600000;
     std::string ws_default_model = "llama2";
+    // Gateway mode (--upstream): generations come from OpenAI-compatible
+    // upstream servers through librealm's HTTP/SSE client.
+    std::vector<std::string> upstreams;
+    std::string upstream_api_key;  // --upstream-api-key or REALM_UPSTREAM_API_KEY; never logged
+    std::string upstream_model;    // sent upstream instead of the client's model name
+    std::string upstream_ca_file;
+    uint64_t upstream_timeout_ms = 300000;          // one generation, start to end
+    uint64_t upstream_wait_ms = 60000;   // how long a generation waits for an upstream that loads or is down
+    uint64_t upstream_connections = 64;             // HTTP connections per upstream
 
     bool extended() const { return mode == Mode::Extended; }
+    bool gateway() const { return !upstreams.empty(); }
     bool tls() const { return !tls_cert.empty(); }
     // Per-token pause of streams: 0 in extended mode, upstream's 50 ms in
     // compat modes, unless given explicitly.

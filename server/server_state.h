@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "options.h"
 #include "rate_limiter.h"
 #include "timer_queue.h"
+#include "upstream_pool.h"
 #include "ws_system_state.h"
 
 namespace realm::server {
@@ -37,6 +39,7 @@ struct ServerState {
     ServerStats stats;
     std::vector<Pipeline> pipelines;
     WsSystemShared ws_system;  // --dialect ws-system only
+    std::unique_ptr<UpstreamPool> upstreams;  // gateway mode (--upstream) only
 };
 
 }  // namespace realm::server

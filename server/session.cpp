@@ -255,7 +255,10 @@ bool Session::cancel_job(const std::string &target, const std::string &tenant) {
 
 void Session::start_job(std::unique_ptr<JobSpec> spec) {
     uint64_t seq = next_seq_++;
-    jobs_.emplace(seq, std::make_unique<Job>(std::move(*spec), monotonic_ns()));
+    std::optional<UpstreamAsk> ask = std::move(spec->upstream);
+    auto job = std::make_unique<Job>(std::move(*spec), monotonic_ns());
+    if (ask && state_.upstreams) job->attach(state_.upstreams->generate(std::move(*ask)));
+    jobs_.emplace(seq, std::move(job));
     ++state_.stats.active_requests;
     if (!state_.options.extended()) busy_seq_ = seq;
     ready_.push_back(seq);

@@ -126,6 +126,7 @@ TektonAnswer chat(ServerState &state, const Credentials &credentials, std::strin
         if (!cJSON_IsString(role) || !cJSON_IsString(content))
             return error_answer(400, "every message needs a string role and content");
         req.prompt_tokens += word_count(content->valuestring);
+        req.messages.push_back(ChatMessage{role->valuestring, content->valuestring});
         if (std::string_view(role->valuestring) == "user" || req.prompt.empty()) req.prompt = content->valuestring;
     }
     const cJSON *model_id = cJSON_GetObjectItemCaseSensitive(root.get(), "model_id");
@@ -162,6 +163,21 @@ TektonAnswer chat(ServerState &state, const Credentials &credentials, std::strin
     common += "\",\"timestamp\":\"" + timestamp() + '"';
 
     TektonAnswer a;
+    if (state.upstreams) {
+        TektonAnswer::Upstream u;
+        u.ask.model = cJSON_IsString(model_id) ? model : std::string();
+        u.ask.messages = std::move(req.messages);
+        u.ask.max_tokens = req.max_tokens;
+        u.ask.stop = req.stop;
+        const cJSON *temperature = cJSON_GetObjectItemCaseSensitive(options, "temperature");
+        if (cJSON_IsNumber(temperature)) u.ask.temperature = temperature->valuedouble;
+        u.ask.dialect = "tekton";
+        u.stream = stream;
+        u.common = std::move(common);
+        u.prompt_tokens = req.prompt_tokens;
+        a.upstream = std::move(u);
+        return a;
+    }
     if (!stream) {
         a.body = "{\"content\":\"";
         for (uint64_t k = 0; k < plan.pieces(); ++k) a.body += plan.piece_json(k);

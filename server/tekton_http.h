@@ -8,12 +8,14 @@
 //   POST /api/v1/chat/stream   data: {"chunk",...,"done":false} ... final done:true chunk, data: [DONE]
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "http_request.h"
 #include "http_router.h"
 #include "server_state.h"
+#include "upstream_feed.h"
 
 namespace realm::server {
 
@@ -22,6 +24,14 @@ struct TektonAnswer {
     std::string content_type = "application/json";
     std::string body;
     std::string extra_headers;  // "Name: value\r\n" lines
+    // Gateway mode: no body yet; the exchange runs a TektonStream with this.
+    struct Upstream {
+        UpstreamAsk ask;
+        bool stream = false;
+        std::string common;  // the members after the text (see TektonStream)
+        uint64_t prompt_tokens = 0;
+    };
+    std::optional<Upstream> upstream;
 };
 
 // True for the routes served here.

@@ -75,7 +75,9 @@ bool parse_generate(const cJSON *msg, const ServerOptions &o, const WsSystemShar
         out->model_json.clear();
         wire::append_json_string(out->model_json, model_name);
     }
+    out->model = model_name;
     out->delay_ms = o.effective_token_delay_ms();
+    if (o.gateway()) return true;  // the upstream knows its models
     read_extensions(cJSON_GetObjectItemCaseSensitive(msg, "options"), o, out);
     // Ollama answers an unknown model with 404, which upstream reports
     // after stream_start (section 4.1 item 4).
@@ -98,7 +100,38 @@ WsGeneration::WsGeneration(WsGenerateRequest req, const ServerOptions &options, 
     if (count_ > options.max_tokens) count_ = options.max_tokens;
 }
 
+void WsGeneration::attach(std::unique_ptr<UpstreamFeed> feed) {
+    feed_ = std::move(feed);
+    feed_->watch(&timer);
+}
+
+UpstreamAsk WsGeneration::upstream_ask() const {
+    UpstreamAsk a;
+    a.model = req_.model;
+    a.messages.push_back(ChatMessage{"user", req_.prompt});
+    if (req_.tokens) a.max_tokens = req_.tokens;
+    a.dialect = "ws-system";
+    return a;
+}
+
 WsGeneration::Step WsGeneration::step(uint64_t now_ns, std::string *frame) {
+    if (feed_) {
+        switch (feed_->next(&piece_)) {
+            case UpstreamFeed::Next::Piece:
+                *frame = ws_system::stream_token(req_.id_json, piece_);
+                ++sent_;
+                return Step::Token;
+            case UpstreamFeed::Next::Wait:
+                wake_at_ = TimerQueue::kNever;
+                return Step::Wait;
+            case UpstreamFeed::Next::Finished:
+                *frame = ws_system::stream_end(req_.id_json, sent_, (now_ns - started_ns_) / 1000000ULL);
+                return Step::End;
+            case UpstreamFeed::Next::Failed:
+                *frame = ws_system::generation_error(req_.id_json, "Generation failed: " + feed_->error().message);
+                return Step::End;
+        }
+    }
     if (!req_.failure.empty()) {
         *frame = ws_system::generation_error(req_.id_json, "Generation failed: " + req_.failure);
         return Step::End;

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "options.h"
 #include "pacer.h"
 #include "timer_queue.h"
+#include "upstream_feed.h"
 #include "ws_system_state.h"
 
 namespace realm::server {
@@ -32,6 +34,7 @@ struct WsGenerateRequest {
     std::optional<uint64_t> tokens;      // extension: stream this many tokens (words repeated)
     std::optional<uint64_t> drop_after;  // fault: drop the connection after N tokens
     std::string failure;                 // non-empty: the backend fails with this text
+    std::string model;                   // the model's name (gateway: sent upstream)
 };
 
 // JS truthiness of a member value (upstream checks `if (!message.id ...)`).
@@ -47,6 +50,10 @@ bool parse_generate(const cJSON *msg, const ServerOptions &options, const WsSyst
 class WsGeneration {
 public:
     WsGeneration(WsGenerateRequest req, const ServerOptions &options, uint64_t now_ns);
+    // Gateway mode: the tokens come from this feed instead.
+    void attach(std::unique_ptr<UpstreamFeed> feed);
+    // What the gateway asks its upstream for.
+    UpstreamAsk upstream_ask() const;
 
     enum class Step {
         Token,   // *frame is a stream_token; call again
@@ -61,6 +68,8 @@ public:
     // rule (b) once one was sent.
     std::string cancelled_frame() const;
     const std::string &id_json() const { return req_.id_json; }
+    // The request was refused before it ran (bad option, disabled fault).
+    bool failed() const { return !req_.failure.empty(); }
 
     TimerHandle timer;
 
@@ -72,6 +81,8 @@ private:
     uint64_t started_ns_;
     Pacer pacer_;
     uint64_t wake_at_ = 0;
+    std::unique_ptr<UpstreamFeed> feed_;
+    std::string piece_;
 };
 
 }  // namespace realm::server

@@ -255,6 +255,7 @@ uint64_t WsSystemSession::generate(const cJSON *msg) {
     shared_.generations[req.id_json] = WsGenerationOwner{this, seq};
     uint64_t now = monotonic_ns();
     auto &g = generations_[seq] = std::make_unique<WsGeneration>(std::move(req), state_.options, now);
+    if (state_.upstreams && !g->failed()) g->attach(state_.upstreams->generate(g->upstream_ask()));
     ++state_.stats.active_requests;
     // The first step runs on the next loop pass: a generation never ends
     // inside the call that started it (the batch runner relies on it).

@@ -205,6 +205,36 @@ TEST_F(WsSystem, AuthenticatesAndStreamsAGenerationWithItsStart) {
     EXPECT_EQ(whole.text, o.text);
 }
 
+// Gateway mode: the same frames, with the text from an OpenAI-compatible
+// upstream (another realm-server's HTTP/SSE endpoint); a stop closes the
+// upstream request at once.
+TEST_F(WsSystem, AGatewayStreamsTheUpstreamsAnswerAndStopsIt) {
+    ServerProcess upstream;
+    ASSERT_TRUE(upstream.start({"--token-delay-ms", "20"}));
+    start_server({"--upstream", upstream.http_url("/v1")});
+    auto c = connected(*rsa_);
+    Outcome o;
+    ASSERT_EQ(generate(c.get(), o, "Say hi", -1, true), REALM_OK);
+    ASSERT_TRUE(o.wait());
+    ASSERT_EQ(o.outcome, REALM_OUTCOME_COMPLETE) << o.code << ": " << o.message;
+    EXPECT_EQ(o.started, 1);
+    EXPECT_EQ(o.text, "The capital of France is Paris. This is a simulated response to: Say ");
+    EXPECT_EQ(o.tokens_generated, int64_t(o.tokens.size()));
+
+    auto up = make_client(upstream.url());
+    std::string why;
+    ASSERT_EQ(connect(up.get(), &why), REALM_OK) << why;
+    Outcome stopped;
+    realm_request_t *req = nullptr;
+    ASSERT_EQ(generate(c.get(), stopped, "Say hi", 1000, true, R"({"options":{"tokens":1000}})", &req), REALM_OK);
+    ASSERT_TRUE(wait_health(up.get(), [](const std::string &j) { return json_int(j, "active_requests") == 1; }));
+    ASSERT_EQ(realm_request_cancel(req), REALM_OK);
+    ASSERT_TRUE(stopped.wait());
+    EXPECT_EQ(stopped.outcome, REALM_OUTCOME_CANCELLED) << stopped.message;
+    EXPECT_TRUE(wait_health(up.get(), [](const std::string &j) { return json_int(j, "active_requests") == 0; }, 2000));
+    realm_request_release(req);
+}
+
 TEST_F(WsSystem, Pkcs1KeyWithSha512AndAnEcKeyAuthenticate) {
     start_server();
     for (const Registered *who : {pkcs1_, ec_}) {
