@@ -64,7 +64,7 @@ async def w3(client: Any) -> Dict[str, Any]:
 
 async def w4(client: Any) -> Dict[str, Any]:
     lat: List[float] = []
-    params = bc.stream_params(bc.W4_TOKENS, delay_ms=bc.W4_DELAY_MS, stamp=True)
+    params = bc.stream_params(bc.W4_TOKENS, extra_body={"delay_ms": bc.W4_DELAY_MS, "stamp": True})
     async for token in client.generate_stream(params):
         lat.append(bc.now_us() - int(token))
     bc.check(len(lat) == bc.W4_TOKENS, "token count")

@@ -12,11 +12,24 @@ import inspect
 import json
 import logging
 import math
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from . import _options
 from . import _realm
 from . import errors as _errors  # noqa: F401  (installs the error factory)
-from .types import GenerationOptions, GenerationResult, PipelineInput
+from .types import (
+    ChatMessage,
+    ChatOptions,
+    GenerationOptions,
+    GenerationResult,
+    HealthStatus,
+    ModelList,
+    PipelineInput,
+    RuntimeMetadata,
+)
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["RealmWebSocketClient", "Client", "TokenStream", "SyncTokenStream", "EVENTS"]
 
@@ -34,7 +47,6 @@ TokenStream = _realm.Stream
 SyncTokenStream = _realm.SyncStream
 
 Listener = Callable[..., Any]
-Options = Union[GenerationOptions, Mapping[str, Any]]
 
 
 def _seconds_to(unit_per_second: int, seconds: Optional[float], name: str) -> Optional[int]:
@@ -104,12 +116,12 @@ def _core_options(
     }
 
 
-def _as_dict(options: Options) -> Dict[str, Any]:
+def _as_dict(options: Any) -> Dict[str, Any]:
     if type(options) is dict:
-        return options  # type: ignore[return-value]
+        return options
     if isinstance(options, Mapping):
         return dict(options)
-    raise TypeError("options must be a dict, e.g. {'prompt': 'Hello'}")
+    raise _errors.ArgumentTypeError("options must be a dict, e.g. {'prompt': 'Hello'}")
 
 
 def _takes_argument(cb: Listener) -> bool:
@@ -264,6 +276,30 @@ class _Base:
         """Same as ``on("error", callback)``."""
         self.on("error", callback)
 
+    # ---- request starters (checked arguments to the native layer) ----------
+
+    def _generate(self, options: GenerationOptions, how: int, on_token: Optional[Callable[[str], Any]]) -> Any:
+        opts = _as_dict(options)
+        _options.check(opts, _options.GENERATE, "generate")
+        timeout = opts.get("timeout")
+        timeout_ms = 0 if timeout is None else _options.call_timeout(timeout)
+        return self._native.generate(opts, how, on_token, timeout_ms)
+
+    def _chat(self, messages: Sequence[ChatMessage], options: Mapping[str, Any], how: int) -> Any:
+        opts = dict(options)
+        _options.check(opts, _options.CHAT, "chat")
+        pairs = _options.chat_messages(messages, opts.pop("system_prompt", None))
+        timeout_ms = _options.call_timeout(opts.pop("timeout", None))
+        return self._native.generate(opts, how, None, timeout_ms, pairs)
+
+    def _pipeline(self, pipeline_name: str, input_data: PipelineInput, timeout: Optional[float]) -> Any:
+        payload = None if input_data is None else _json_arg(input_data, "input_data")
+        return self._native.pipeline(pipeline_name, payload, _options.call_timeout(timeout))
+
+    def _call(self, function: str, params: Any, timeout: Optional[float]) -> Any:
+        payload = None if params is None else _json_arg(params, "params")
+        return self._native.call(function, payload, None, _options.call_timeout(timeout))
+
 
 class RealmWebSocketClient(_Base):
     """Asyncio client for a Realm server, running on the librealm core.
@@ -303,36 +339,54 @@ class RealmWebSocketClient(_Base):
         await self.disconnect()
 
     async def generate(
-        self, options: Options, on_token: Optional[Callable[[str], Any]] = None
+        self, options: GenerationOptions, on_token: Optional[Callable[[str], Any]] = None
     ) -> GenerationResult:
         """Generates text. With ``"stream": True`` and ``on_token``, every
         token is passed to ``on_token`` as it arrives; the result still has
-        the full text."""
-        return await self._native.generate(_as_dict(options), 0, on_token)  # type: ignore[no-any-return]
+        the full text. Options: see ``GenerationOptions``; an unknown key or
+        a wrong type raises InvalidArgumentError naming it."""
+        return await self._generate(options, 0, on_token)  # type: ignore[no-any-return]
 
-    def generate_stream(self, options: Options) -> TokenStream:
+    def generate_stream(self, options: GenerationOptions) -> TokenStream:
         """Starts a streaming generation: ``async for token in
         client.generate_stream({...})``. Leaving the loop early (break, an
         exception, task cancellation) cancels the request."""
-        return self._native.generate(_as_dict(options), 1, None)  # type: ignore[no-any-return]
+        return self._generate(options, 1, None)  # type: ignore[no-any-return]
 
-    async def execute_pipeline(self, pipeline_name: str, input_data: PipelineInput = None) -> Any:
+    async def chat(self, messages: Sequence[ChatMessage], **options: Unpack[ChatOptions]) -> GenerationResult:
+        """A chat completion of ``messages`` (``[{"role": "user", "content":
+        "Hi"}]``). Options: see ``ChatOptions`` (``system_prompt`` is sent as a
+        first system message)."""
+        return await self._chat(messages, options, 0)  # type: ignore[no-any-return]
+
+    def chat_stream(self, messages: Sequence[ChatMessage], **options: Unpack[ChatOptions]) -> TokenStream:
+        """Streams a chat completion: ``async for token in
+        client.chat_stream(messages)``; the stream's ``text``,
+        ``finish_reason``, ``usage`` and timings are set once it ended."""
+        return self._chat(messages, options, 1)  # type: ignore[no-any-return]
+
+    async def execute_pipeline(
+        self, pipeline_name: str, input_data: PipelineInput = None, *, timeout: Optional[float] = None
+    ) -> Any:
         """Runs a server pipeline with ``input_data`` (any JSON value)."""
-        payload = None if input_data is None else _json_arg(input_data, "input_data")
-        return await self._native.pipeline(pipeline_name, payload)
+        return await self._pipeline(pipeline_name, input_data, timeout)
 
-    async def health(self) -> Dict[str, Any]:
+    async def health(self, *, timeout: Optional[float] = None) -> HealthStatus:
         """The server's health object."""
-        return await self._native.health()  # type: ignore[no-any-return]
+        return await self._native.health(_options.call_timeout(timeout))  # type: ignore[no-any-return]
 
-    async def metadata(self) -> Dict[str, Any]:
-        """The server's function catalogue."""
-        return await self._native.metadata()  # type: ignore[no-any-return]
+    async def metadata(self, *, timeout: Optional[float] = None) -> RuntimeMetadata:
+        """The server's function catalogue (Realm protocol only)."""
+        return await self._native.metadata(_options.call_timeout(timeout))  # type: ignore[no-any-return]
 
-    async def call(self, function: str, params: Any = None) -> Any:
+    async def models(self, *, timeout: Optional[float] = None) -> ModelList:
+        """The server's model list, as it sent it (OpenAI HTTP dialect: GET
+        /models). Other dialects have none: InvalidArgumentError."""
+        return await self._native.models(None, _options.call_timeout(timeout))  # type: ignore[no-any-return]
+
+    async def call(self, function: str, params: Any = None, *, timeout: Optional[float] = None) -> Any:
         """Calls any server function by name with JSON-serialisable params."""
-        payload = None if params is None else _json_arg(params, "params")
-        return await self._native.call(function, payload)
+        return await self._call(function, params, timeout)
 
     async def __aenter__(self) -> "RealmWebSocketClient":
         await self.connect()
@@ -358,28 +412,39 @@ class Client(_Base):
         self.disconnect()
 
     def generate(
-        self, options: Options, on_token: Optional[Callable[[str], Any]] = None
+        self, options: GenerationOptions, on_token: Optional[Callable[[str], Any]] = None
     ) -> GenerationResult:
-        return self._native.generate(_as_dict(options), 0, on_token).wait()  # type: ignore[no-any-return]
+        return self._generate(options, 0, on_token).wait()  # type: ignore[no-any-return]
 
-    def generate_stream(self, options: Options) -> SyncTokenStream:
+    def generate_stream(self, options: GenerationOptions) -> SyncTokenStream:
         """``for token in client.generate_stream({...})``; leaving the loop
         early and dropping the stream cancels the request."""
-        return self._native.generate(_as_dict(options), 2, None)  # type: ignore[no-any-return]
+        return self._generate(options, 2, None)  # type: ignore[no-any-return]
 
-    def execute_pipeline(self, pipeline_name: str, input_data: PipelineInput = None) -> Any:
-        payload = None if input_data is None else _json_arg(input_data, "input_data")
-        return self._native.pipeline(pipeline_name, payload).wait()
+    def chat(self, messages: Sequence[ChatMessage], **options: Unpack[ChatOptions]) -> GenerationResult:
+        return self._chat(messages, options, 0).wait()  # type: ignore[no-any-return]
 
-    def health(self) -> Dict[str, Any]:
-        return self._native.health().wait()  # type: ignore[no-any-return]
+    def chat_stream(self, messages: Sequence[ChatMessage], **options: Unpack[ChatOptions]) -> SyncTokenStream:
+        """``for token in client.chat_stream(messages)``; the stream's
+        ``text``, ``finish_reason``, ``usage`` and timings are set once it ended."""
+        return self._chat(messages, options, 2)  # type: ignore[no-any-return]
 
-    def metadata(self) -> Dict[str, Any]:
-        return self._native.metadata().wait()  # type: ignore[no-any-return]
+    def execute_pipeline(
+        self, pipeline_name: str, input_data: PipelineInput = None, *, timeout: Optional[float] = None
+    ) -> Any:
+        return self._pipeline(pipeline_name, input_data, timeout).wait()
 
-    def call(self, function: str, params: Any = None) -> Any:
-        payload = None if params is None else _json_arg(params, "params")
-        return self._native.call(function, payload).wait()
+    def health(self, *, timeout: Optional[float] = None) -> HealthStatus:
+        return self._native.health(_options.call_timeout(timeout)).wait()  # type: ignore[no-any-return]
+
+    def metadata(self, *, timeout: Optional[float] = None) -> RuntimeMetadata:
+        return self._native.metadata(_options.call_timeout(timeout)).wait()  # type: ignore[no-any-return]
+
+    def models(self, *, timeout: Optional[float] = None) -> ModelList:
+        return self._native.models(None, _options.call_timeout(timeout)).wait()  # type: ignore[no-any-return]
+
+    def call(self, function: str, params: Any = None, *, timeout: Optional[float] = None) -> Any:
+        return self._call(function, params, timeout).wait()
 
     def __enter__(self) -> "Client":
         self.connect()

@@ -1,11 +1,13 @@
 """Exceptions raised by the realm package.
 
-One class per error family (the core's error categories) is declared here;
-one class per status of the core's error table (``realm_get_error_table``) is
-generated from that table at import time, as a subclass of its family:
+One class per error family (the core's error categories) is declared here,
+and one class per status of the core's error table (``realm_get_error_table``)
+as a subclass of its family; at import time each status is matched to its
+class (a status this module does not declare gets a generated class):
 
     RealmError
-    ├── InvalidArgumentError (also ValueError)   InvalidUrlError, InvalidStateError
+    ├── InvalidArgumentError (also ValueError)   InvalidUrlError, InvalidStateError,
+    │                                            ArgumentTypeError (also TypeError)
     ├── ConnectionError (also builtins.ConnectionError)
     │       NotConnectedError, ConnectFailedError, TlsError, ConnectionLostError, QueueFullError,
     │       TooManyConnectionsError
@@ -13,7 +15,8 @@ generated from that table at import time, as a subclass of its family:
     ├── CancelledError
     ├── AuthenticationError                        UnauthorizedError
     ├── RateLimitError                             RateLimitExceededError
-    ├── ServerError                                DispatchError, ServerInternalError, BackendError
+    ├── ServerError                                DispatchError, ServerInternalError, BackendError,
+    │                                              InvalidRequestError, NotFoundError
     ├── ProtocolError                              MessageTooLargeError
     └── InternalError                              NoMemoryError
 
@@ -42,6 +45,24 @@ __all__ = [
     "ServerError",
     "ProtocolError",
     "InternalError",
+    "ArgumentTypeError",
+    "InvalidUrlError",
+    "InvalidStateError",
+    "NoMemoryError",
+    "NotConnectedError",
+    "ConnectFailedError",
+    "TlsError",
+    "QueueFullError",
+    "TooManyConnectionsError",
+    "IdleTimeoutError",
+    "UnauthorizedError",
+    "RateLimitExceededError",
+    "DispatchError",
+    "ServerInternalError",
+    "BackendError",
+    "InvalidRequestError",
+    "NotFoundError",
+    "MessageTooLargeError",
     "error_class",
 ]
 
@@ -141,6 +162,82 @@ class InternalError(RealmError):
     """A bug or resource exhaustion inside librealm."""
 
 
+class ArgumentTypeError(InvalidArgumentError, TypeError):
+    """An option or argument of the wrong type: an ``InvalidArgumentError``
+    that is also a ``TypeError`` (as Python's own functions raise)."""
+
+
+# One class per status of the core's error table. They are declared here so
+# that type checkers and ``from realm import ...`` see them; _generate()
+# checks each against the table (and adds any status this list misses).
+class InvalidUrlError(InvalidArgumentError):
+    """Invalid URL."""
+
+
+class InvalidStateError(InvalidArgumentError):
+    """Operation not allowed in the current state."""
+
+
+class NoMemoryError(InternalError):
+    """Out of memory."""
+
+
+class NotConnectedError(ConnectionError):
+    """Client is not connected."""
+
+
+class ConnectFailedError(ConnectionError):
+    """Could not connect to the server."""
+
+
+class TlsError(ConnectionError):
+    """TLS handshake or certificate verification failed."""
+
+
+class QueueFullError(ConnectionError):
+    """Too many requests waiting for a connection or active on the client."""
+
+
+class TooManyConnectionsError(ConnectionError):
+    """The process cannot hold more connections (descriptor limit)."""
+
+
+class IdleTimeoutError(TimeoutError):
+    """No data from the server within the idle timeout."""
+
+
+class UnauthorizedError(AuthenticationError):
+    """Not authorized."""
+
+
+class RateLimitExceededError(RateLimitError):
+    """Rate limit exceeded."""
+
+
+class DispatchError(ServerError):
+    """Server could not execute the function."""
+
+
+class ServerInternalError(ServerError):
+    """Server internal error."""
+
+
+class BackendError(ServerError):
+    """Model backend failed."""
+
+
+class InvalidRequestError(ServerError):
+    """The server rejected the request as invalid."""
+
+
+class NotFoundError(ServerError):
+    """The model or endpoint does not exist on the server."""
+
+
+class MessageTooLargeError(ProtocolError):
+    """Message exceeds the size limit."""
+
+
 _FAMILIES: Dict[str, Type[RealmError]] = {
     "argument": InvalidArgumentError,
     "connection": ConnectionError,
@@ -175,6 +272,9 @@ def _generate() -> None:
                 cls = existing  # the family class itself, or a declared subclass
             else:
                 cls_name = family.__name__[: -len("Error")] + cls_name  # e.g. ServerInternalError
+                renamed = globals().get(cls_name)
+                if isinstance(renamed, type) and issubclass(renamed, family):
+                    cls = renamed
         if cls is None:
             cls = type(cls_name, (family,), {"__doc__": description[:1].upper() + description[1:] + ".",
                                              "__module__": __name__})

@@ -73,19 +73,22 @@ async def test_generate_argument_errors(shared_server: Server) -> None:
         # own), a bad value an InvalidArgumentError naming what was sent.
         cycle: dict = {}
         cycle["self"] = cycle
-        for bad, what in (({"seed": float("nan")}, "extra options"), ({"seed": cycle}, "extra options")):
+        for bad in ({"x": float("nan")}, {"x": cycle}):
             with pytest.raises(InvalidArgumentError) as info:
-                await client.generate({"prompt": "x", **bad})
-            assert info.value.message.startswith(what + " cannot be sent as JSON: "), info.value.message
+                await client.generate({"prompt": "x", "extra_body": bad})
+            assert info.value.message.startswith("extra_body cannot be sent as JSON: "), info.value.message
         for call in (lambda: client.execute_pipeline("p", [float("inf")]), lambda: client.call("f", cycle)):
             with pytest.raises(InvalidArgumentError) as info:
                 await call()
             assert "cannot be sent as JSON" in info.value.message
         with pytest.raises(TypeError):
-            await client.generate({"prompt": "x", "seed": object()})
-        # Unknown keys reach the server as extra params (here: a bad type it rejects).
+            await client.generate({"prompt": "x", "extra_body": {"x": object()}})
+        # Unknown keys are refused; extra_body reaches the server as extra
+        # params (here: a bad type it rejects).
+        with pytest.raises(InvalidArgumentError, match="stamp"):
+            await client.generate({"prompt": "x", "stamp": True})  # type: ignore[typeddict-unknown-key]
         with pytest.raises(DispatchError) as err:
-            await client.generate({"prompt": "x", "stamp": "not-a-bool", "stream": True})
+            await client.generate({"prompt": "x", "extra_body": {"stamp": "not-a-bool"}, "stream": True})
         assert err.value.code == "DISPATCH_ERROR" and isinstance(err.value, ServerError)
 
 

@@ -171,8 +171,8 @@ async def test_server_killed_mid_stream(make_server) -> None:
     disconnected = asyncio.Event()
     client.on("disconnected", lambda info: disconnected.set())
     await client.connect()
-    stream = client.generate_stream({"prompt": "Long", "max_tokens": 100000, "delay_ms": 2})
-    pending = [asyncio.ensure_future(client.generate({"prompt": f"p{i}", "max_tokens": 100000, "delay_ms": 2,
+    stream = client.generate_stream({"prompt": "Long", "max_tokens": 100000, "extra_body": {"delay_ms": 2}})
+    pending = [asyncio.ensure_future(client.generate({"prompt": f"p{i}", "max_tokens": 100000, "extra_body": {"delay_ms": 2},
                                                       "stream": True})) for i in range(5)]
     got = [await stream.__anext__() for _ in range(3)]
     assert got == expected_tokens("Long", 3)
@@ -243,7 +243,7 @@ async def test_request_timeout(server: Server) -> None:
         start = loop.time()
         with pytest.raises(TimeoutError) as info:
             await client.generate({"prompt": "x", "stream": True, "max_tokens": 10,
-                                   "fault": {"type": "stall", "after": 2, "ms": 5000}})
+                                   "extra_body": {"fault": {"type": "stall", "after": 2, "ms": 5000}}})
         assert info.value.code == "TIMEOUT" and isinstance(info.value, builtins.TimeoutError)
         assert 0.25 < loop.time() - start < 3
         assert (await client.health())["status"] == "healthy"  # the connection survives
@@ -254,7 +254,7 @@ async def test_idle_timeout(server: Server) -> None:
         tokens = []
         with pytest.raises(errors.IdleTimeoutError) as info:
             async for t in client.generate_stream({"prompt": "Idle", "max_tokens": 10,
-                                                   "fault": {"type": "stall", "after": 3, "ms": 5000}}):
+                                                   "extra_body": {"fault": {"type": "stall", "after": 3, "ms": 5000}}}):
                 tokens.append(t)
         assert tokens == expected_tokens("Idle", 3)
         assert isinstance(info.value, TimeoutError) and info.value.code == "IDLE_TIMEOUT"
@@ -275,7 +275,7 @@ async def _stream_with_fault(server: Server, fault: dict, **options: Any) -> tup
     await client.connect()
     tokens: List[str] = []
     try:
-        async for t in client.generate_stream({"prompt": "Fault", "max_tokens": 10, "fault": fault}):
+        async for t in client.generate_stream({"prompt": "Fault", "max_tokens": 10, "extra_body": {"fault": fault}}):
             tokens.append(t)
     except RealmError as e:
         return e, tokens, client
@@ -312,7 +312,7 @@ async def test_oversized_frame(server: Server) -> None:
 
 async def test_oversized_request_fails_alone(server: Server) -> None:
     async with RealmWebSocketClient(url=server.url, max_message_size=4096, reconnect=False) as client:
-        bystander = asyncio.ensure_future(client.generate({"prompt": "Other", "max_tokens": 20, "stream": True, "delay_ms": 2}))
+        bystander = asyncio.ensure_future(client.generate({"prompt": "Other", "max_tokens": 20, "stream": True, "extra_body": {"delay_ms": 2}}))
         with pytest.raises(errors.MessageTooLargeError) as info:
             await client.generate({"prompt": "x" * 5000, "max_tokens": 5})
         assert info.value.code == "MESSAGE_TOO_LARGE" and "4096" in info.value.message

@@ -126,7 +126,7 @@ EXIT_SCRIPTS = {
         async def main():
             client = RealmWebSocketClient(url=sys.argv[1])
             await client.connect()
-            stream = client.generate_stream({"prompt": "x", "max_tokens": 100000, "delay_ms": 5})
+            stream = client.generate_stream({"prompt": "x", "max_tokens": 100000, "extra_body": {"delay_ms": 5}})
             await stream.__anext__()
             globals()["keep"] = (client, stream)
             print("ok", flush=True)
@@ -138,7 +138,7 @@ EXIT_SCRIPTS = {
         loop = asyncio.new_event_loop()
         client = RealmWebSocketClient(url=sys.argv[1])
         loop.run_until_complete(client.connect())
-        task = loop.create_task(client.generate({"prompt": "x", "max_tokens": 100000, "delay_ms": 5, "stream": True}))
+        task = loop.create_task(client.generate({"prompt": "x", "max_tokens": 100000, "extra_body": {"delay_ms": 5}, "stream": True}))
         loop.run_until_complete(asyncio.sleep(0.05))
         print("ok", flush=True)
     """,
@@ -147,7 +147,7 @@ EXIT_SCRIPTS = {
         from realm import Client
         client = Client(url=sys.argv[1])
         client.connect()
-        stream = client.generate_stream({"prompt": "x", "max_tokens": 100000, "delay_ms": 5})
+        stream = client.generate_stream({"prompt": "x", "max_tokens": 100000, "extra_body": {"delay_ms": 5}})
         next(stream)
         print("ok", flush=True)
     """,

@@ -48,8 +48,8 @@ async def test_paced_tokens_arrive_as_they_come(shared_server: Server) -> None:
     # Token text = the server's CLOCK_MONOTONIC (us) when it sent the token.
     async with RealmWebSocketClient(url=shared_server.url) as client:
         received, stamps = [], []
-        async for token in client.generate_stream({"prompt": "Slow", "max_tokens": 10, "delay_ms": 50,
-                                                   "stamp": True}):
+        async for token in client.generate_stream({"prompt": "Slow", "max_tokens": 10,
+                                                   "extra_body": {"delay_ms": 50, "stamp": True}}):
             received.append(time.monotonic_ns() // 1000)
             stamps.append(int(token))
         assert len(stamps) == 10 and stamps == sorted(stamps)
@@ -74,7 +74,7 @@ async def test_break_cancels_server_side(shared_server: Server) -> None:
     async with RealmWebSocketClient(url=shared_server.url) as client:
         before = await server_counters(client)
         got = []
-        async for token in client.generate_stream({"prompt": "Long", "max_tokens": 100000, "delay_ms": 5}):
+        async for token in client.generate_stream({"prompt": "Long", "max_tokens": 100000, "extra_body": {"delay_ms": 5}}):
             got.append(token)
             if len(got) == 3:
                 break
@@ -91,7 +91,7 @@ async def test_task_cancellation_cancels_server_side(shared_server: Server) -> N
         first = asyncio.Event()
 
         async def consume() -> None:
-            async for _ in client.generate_stream({"prompt": "Long", "max_tokens": 100000, "delay_ms": 5}):
+            async for _ in client.generate_stream({"prompt": "Long", "max_tokens": 100000, "extra_body": {"delay_ms": 5}}):
                 first.set()
 
         task = asyncio.create_task(consume())
@@ -108,7 +108,7 @@ async def test_timeout_of_a_waiting_generate_cancels_server_side(shared_server: 
         before = await server_counters(client)
         with pytest.raises(asyncio.TimeoutError):
             await asyncio.wait_for(
-                client.generate({"prompt": "Long", "max_tokens": 100000, "delay_ms": 5, "stream": True}), 0.1
+                client.generate({"prompt": "Long", "max_tokens": 100000, "extra_body": {"delay_ms": 5}, "stream": True}), 0.1
             )
         after = await server_counters(client)
         assert after["cancelled"] == before["cancelled"] + 1 and after["active"] == 0
@@ -117,17 +117,17 @@ async def test_timeout_of_a_waiting_generate_cancels_server_side(shared_server: 
 async def test_stream_cancel_aclose_and_context_manager(shared_server: Server) -> None:
     async with RealmWebSocketClient(url=shared_server.url) as client:
         before = await server_counters(client)
-        stream = client.generate_stream({"prompt": "Long", "max_tokens": 100000, "delay_ms": 5})
+        stream = client.generate_stream({"prompt": "Long", "max_tokens": 100000, "extra_body": {"delay_ms": 5}})
         assert await stream.__anext__() == "The "
         stream.cancel()
         assert [t async for t in stream] == []  # stops at once, buffered tokens are dropped
         assert stream.cancelled
 
-        stream = client.generate_stream({"prompt": "Long", "max_tokens": 100000, "delay_ms": 5})
+        stream = client.generate_stream({"prompt": "Long", "max_tokens": 100000, "extra_body": {"delay_ms": 5}})
         await stream.__anext__()
         await stream.aclose()
 
-        async with client.generate_stream({"prompt": "Long", "max_tokens": 100000, "delay_ms": 5}) as s:
+        async with client.generate_stream({"prompt": "Long", "max_tokens": 100000, "extra_body": {"delay_ms": 5}}) as s:
             await s.__anext__()
 
         after = await server_counters(client)
@@ -137,7 +137,7 @@ async def test_stream_cancel_aclose_and_context_manager(shared_server: Server) -
 async def test_dropping_an_unread_stream_cancels_it(shared_server: Server) -> None:
     async with RealmWebSocketClient(url=shared_server.url) as client:
         before = await server_counters(client)
-        stream = client.generate_stream({"prompt": "Long", "max_tokens": 100000, "delay_ms": 5})
+        stream = client.generate_stream({"prompt": "Long", "max_tokens": 100000, "extra_body": {"delay_ms": 5}})
         await stream.__anext__()
         del stream
         after = await server_counters(client)
@@ -152,7 +152,7 @@ async def test_exception_in_on_token_fails_the_call_and_cancels(shared_server: S
             raise KeyError("consumer bug")
 
         with pytest.raises(KeyError, match="consumer bug"):
-            await client.generate({"prompt": "Long", "max_tokens": 100000, "delay_ms": 5, "stream": True},
+            await client.generate({"prompt": "Long", "max_tokens": 100000, "extra_body": {"delay_ms": 5}, "stream": True},
                                   on_token=on_token)
         after = await server_counters(client)
         assert after["cancelled"] == before["cancelled"] + 1
@@ -161,8 +161,8 @@ async def test_exception_in_on_token_fails_the_call_and_cancels(shared_server: S
 async def test_disconnect_ends_pending_requests_as_cancelled(shared_server: Server) -> None:
     client = RealmWebSocketClient(url=shared_server.url)
     await client.connect()
-    stream = client.generate_stream({"prompt": "Long", "max_tokens": 100000, "delay_ms": 5})
-    pending = asyncio.ensure_future(client.generate({"prompt": "Long", "max_tokens": 100000, "delay_ms": 5,
+    stream = client.generate_stream({"prompt": "Long", "max_tokens": 100000, "extra_body": {"delay_ms": 5}})
+    pending = asyncio.ensure_future(client.generate({"prompt": "Long", "max_tokens": 100000, "extra_body": {"delay_ms": 5},
                                                      "stream": True}))
     await stream.__anext__()
     await client.disconnect()

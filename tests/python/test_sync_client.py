@@ -52,12 +52,12 @@ def test_stream_iterator_and_callback(shared_server: Server) -> None:
 def test_break_cancels_server_side(shared_server: Server) -> None:
     with Client(url=shared_server.url) as client:
         _, cancelled = counters(client)
-        for i, _ in enumerate(client.generate_stream({"prompt": "L", "max_tokens": 100000, "delay_ms": 5})):
+        for i, _ in enumerate(client.generate_stream({"prompt": "L", "max_tokens": 100000, "extra_body": {"delay_ms": 5}})):
             if i == 2:
                 break
         active, after = counters(client)
         assert after == cancelled + 1 and active == 0
-        with client.generate_stream({"prompt": "L", "max_tokens": 100000, "delay_ms": 5}) as stream:
+        with client.generate_stream({"prompt": "L", "max_tokens": 100000, "extra_body": {"delay_ms": 5}}) as stream:
             next(stream)
         active, after = counters(client)
         assert after == cancelled + 2 and active == 0
@@ -80,8 +80,8 @@ def test_timeout_and_connection_loss(make_server) -> None:
     server = make_server("--enable-faults")
     with Client(url=server.url, timeout=0.3, reconnect=False) as client:
         with pytest.raises(TimeoutError):
-            client.generate({"prompt": "x", "stream": True, "fault": {"type": "stall", "after": 1, "ms": 5000}})
-        stream = client.generate_stream({"prompt": "x", "max_tokens": 100000, "delay_ms": 2})
+            client.generate({"prompt": "x", "stream": True, "extra_body": {"fault": {"type": "stall", "after": 1, "ms": 5000}}})
+        stream = client.generate_stream({"prompt": "x", "max_tokens": 100000, "extra_body": {"delay_ms": 2}})
         next(stream)
         server.kill()
         with pytest.raises(ConnectionLostError):
@@ -124,7 +124,7 @@ def test_waits_release_the_gil(shared_server: Server) -> None:
         t = threading.Thread(target=spin)
         t.start()
         before = ticks
-        client.generate({"prompt": "x", "max_tokens": 80, "delay_ms": 5, "stream": True})  # >= 395 ms
+        client.generate({"prompt": "x", "max_tokens": 80, "extra_body": {"delay_ms": 5}, "stream": True})  # >= 395 ms
         during = ticks - before
         stop = True
         t.join()
@@ -145,7 +145,7 @@ with Client(url={shared_server.url!r}) as client:
         if token.startswith("The"):
             os.kill(os.getpid(), signal.SIGINT)   # as if the user pressed Ctrl-C
     try:
-        client.generate({{"prompt": "x", "max_tokens": 100000, "delay_ms": 5, "stream": True}}, on_token=on_token)
+        client.generate({{"prompt": "x", "max_tokens": 100000, "extra_body": {{"delay_ms": 5}}, "stream": True}}, on_token=on_token)
     except KeyboardInterrupt:
         print("interrupted")
     print(client.health()["cancelled_total"] - before)

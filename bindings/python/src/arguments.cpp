@@ -50,6 +50,28 @@ double float_arg(PyObject *v, const char *what) {
     return d;
 }
 
+double signed_float_arg(PyObject *v, const char *what) {
+    if (PyBool_Check(v) || !(PyFloat_Check(v) || PyLong_Check(v)))
+        throw py::type_error(std::string(what) + " must be a number");
+    double d = PyFloat_AsDouble(v);
+    if (d == -1.0 && PyErr_Occurred()) {
+        if (!PyErr_ExceptionMatches(PyExc_OverflowError)) throw py::error_already_set();
+        PyErr_Clear();
+        d = HUGE_VAL;
+    }
+    if (!std::isfinite(d)) raise_message(REALM_ERR_INVALID_ARGUMENT, std::string(what) + " must be a finite number");
+    return d;
+}
+
+int64_t signed_int_arg(PyObject *v, const char *what) {
+    if (PyBool_Check(v) || !PyLong_Check(v)) throw py::type_error(std::string(what) + " must be an int");
+    int overflow = 0;
+    long long n = PyLong_AsLongLongAndOverflow(v, &overflow);
+    if (overflow)
+        raise_message(REALM_ERR_INVALID_ARGUMENT, std::string(what) + " is out of range (-2**63 .. 2**63 - 1)");
+    return n;
+}
+
 bool bool_arg(PyObject *v, const char *what) {
     if (!PyBool_Check(v)) throw py::type_error(std::string(what) + " must be a bool");
     return v == Py_True;

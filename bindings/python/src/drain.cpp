@@ -53,6 +53,25 @@ int set_number(PyObject *d, PyObject *k, double v) {
     return rc;
 }
 
+// Sets d[k] to the string s when it is non-empty (or always, with `always`).
+int set_opt_str(PyObject *d, PyObject *k, const char *s, bool always) {
+    size_t len = std::strlen(s);
+    if (!len && !always) return 0;
+    PyObject *o = utf8_to_str(s, len);
+    if (!o) return -1;
+    int rc = PyDict_SetItem(d, k, o);
+    Py_DECREF(o);
+    return rc;
+}
+
+// Sets attribute `name` of `obj` to `v` (a new reference, stolen; NULL = error).
+int set_attr(PyObject *obj, PyObject *name, PyObject *v) {
+    if (!v) return -1;
+    int rc = PyObject_SetAttr(obj, name, v);
+    Py_DECREF(v);
+    return rc;
+}
+
 PyObject *build_result(ReqState::Kind kind, bool with_model, const realm_result_t *r) {
     if (kind == ReqState::kOp) Py_RETURN_NONE;
     if (kind == ReqState::kPing) {
@@ -95,14 +114,19 @@ PyObject *build_result(ReqState::Kind kind, bool with_model, const realm_result_
         }
         if (realm_result_time_ms(r, &x) && set_number(d, G.k_time_ms, x) < 0) goto fail;
     }
-    if (with_model) {
-        const char *model = realm_result_model(r);
-        PyObject *m = utf8_to_str(model, std::strlen(model));
-        if (!m || PyDict_SetItemString(d, "model", m) < 0) {
-            Py_XDECREF(m);
+    n = realm_result_completion_tokens(r);
+    if (n >= 0 && set_opt_int(d, G.k_completion_tokens, n) < 0) goto fail;
+    n = realm_result_total_tokens(r);
+    if (n >= 0 && set_opt_int(d, G.k_total_tokens, n) < 0) goto fail;
+    if (set_opt_str(d, G.k_finish_reason, realm_result_finish_reason(r), false) < 0) goto fail;
+    // ws-system results always carry "model" (WSClient's API); others when the server named one.
+    if (set_opt_str(d, G.k_model, realm_result_model(r), with_model) < 0) goto fail;
+    if (G.result_type) {
+        // The client's own measurements, in GenerationResult's slots.
+        if (set_attr(d, G.a_elapsed_ms, PyFloat_FromDouble(realm_result_elapsed_ms(r))) < 0 ||
+            set_attr(d, G.a_first_token_ms, PyFloat_FromDouble(realm_result_first_token_ms(r))) < 0 ||
+            set_attr(d, G.a_streamed_tokens, PyLong_FromLongLong(realm_result_streamed_tokens(r))) < 0)
             goto fail;
-        }
-        Py_DECREF(m);
     }
     return d;
 fail:

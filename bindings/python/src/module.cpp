@@ -38,6 +38,13 @@ PYBIND11_MODULE(_realm, m) {
     G.k_prompt_tokens = intern("prompt_tokens");
     G.k_cost_usd = intern("cost_usd");
     G.k_time_ms = intern("time_ms");
+    G.k_finish_reason = intern("finish_reason");
+    G.k_completion_tokens = intern("completion_tokens");
+    G.k_total_tokens = intern("total_tokens");
+    G.k_model = intern("model");
+    G.a_elapsed_ms = intern("_elapsed_ms");
+    G.a_first_token_ms = intern("_first_token_ms");
+    G.a_streamed_tokens = intern("_streamed_tokens");
 
     if (!realmpy::ready_types(m.ptr())) throw py::error_already_set();
 
@@ -111,24 +118,33 @@ PYBIND11_MODULE(_realm, m) {
         .def("disconnect_blocking", &NativeClient::disconnect_blocking)
         .def(
             "generate",
-            [](py::handle self, py::handle options, int how, py::handle on_token) {
-                return self.cast<NativeClient &>().generate(self, options, how, on_token);
+            [](py::handle self, py::handle options, int how, py::handle on_token, uint32_t timeout_ms,
+               py::handle messages) {
+                return self.cast<NativeClient &>().generate(self, options, how, on_token, timeout_ms, messages);
             },
-            py::arg("options"), py::arg("how") = 0, py::arg("on_token") = py::none())
-        .def("health", [](py::handle self) { return self.cast<NativeClient &>().health(self); })
-        .def("metadata", [](py::handle self) { return self.cast<NativeClient &>().metadata(self); })
+            py::arg("options"), py::arg("how") = 0, py::arg("on_token") = py::none(), py::arg("timeout_ms") = 0,
+            py::arg("messages") = py::none())
+        .def(
+            "health",
+            [](py::handle self, uint32_t timeout_ms) { return self.cast<NativeClient &>().health(self, timeout_ms); },
+            py::arg("timeout_ms") = 0)
+        .def(
+            "metadata",
+            [](py::handle self, uint32_t timeout_ms) { return self.cast<NativeClient &>().metadata(self, timeout_ms); },
+            py::arg("timeout_ms") = 0)
         .def(
             "pipeline",
-            [](py::handle self, py::handle name, py::handle input_json) {
-                return self.cast<NativeClient &>().pipeline(self, name, input_json);
+            [](py::handle self, py::handle name, py::handle input_json, uint32_t timeout_ms) {
+                return self.cast<NativeClient &>().pipeline(self, name, input_json, timeout_ms);
             },
-            py::arg("name"), py::arg("input_json") = py::none())
+            py::arg("name"), py::arg("input_json") = py::none(), py::arg("timeout_ms") = 0)
         .def(
             "call",
-            [](py::handle self, py::handle function, py::handle params_json, py::handle batch) {
-                return self.cast<NativeClient &>().call(self, function, params_json, batch);
+            [](py::handle self, py::handle function, py::handle params_json, py::handle batch, uint32_t timeout_ms) {
+                return self.cast<NativeClient &>().call(self, function, params_json, batch, timeout_ms);
             },
-            py::arg("function"), py::arg("params_json") = py::none(), py::arg("batch") = py::none())
+            py::arg("function"), py::arg("params_json") = py::none(), py::arg("batch") = py::none(),
+            py::arg("timeout_ms") = 0)
         .def(
             "ws_generate",
             [](py::handle self, py::handle prompt, py::handle model, py::handle options_json, int how,
@@ -141,8 +157,11 @@ PYBIND11_MODULE(_realm, m) {
             py::arg("on_done") = py::none(), py::arg("batch") = py::none())
         .def("ensure_loop", [](py::handle self) { self.cast<NativeClient &>().ensure_loop(self); })
         .def(
-            "models", [](py::handle self, py::handle batch) { return self.cast<NativeClient &>().models(self, batch); },
-            py::arg("batch") = py::none())
+            "models",
+            [](py::handle self, py::handle batch, uint32_t timeout_ms) {
+                return self.cast<NativeClient &>().models(self, batch, timeout_ms);
+            },
+            py::arg("batch") = py::none(), py::arg("timeout_ms") = 0)
         .def(
             "ping", [](py::handle self, py::handle batch) { return self.cast<NativeClient &>().ping(self, batch); },
             py::arg("batch") = py::none())

@@ -56,6 +56,10 @@ struct Globals {
     PyObject *s_drain = nullptr;
     PyObject *k_text = nullptr, *k_tokens_generated = nullptr, *k_prompt_tokens = nullptr, *k_cost_usd = nullptr,
              *k_time_ms = nullptr;
+    // Members of generation results beyond the Realm fields (chat, OpenAI
+    // dialects) and GenerationResult's slots for the client-side timings.
+    PyObject *k_finish_reason = nullptr, *k_completion_tokens = nullptr, *k_total_tokens = nullptr,
+             *k_model = nullptr, *a_elapsed_ms = nullptr, *a_first_token_ms = nullptr, *a_streamed_tokens = nullptr;
 };
 extern Globals G;
 
@@ -85,6 +89,9 @@ const char *utf8_arg(PyObject *v, const char *what);
 // bool_arg: a bool. TypeError for another type, InvalidArgumentError out of range.
 int64_t int_arg(PyObject *v, const char *what);
 double float_arg(PyObject *v, const char *what);
+// signed_float_arg: any finite number; signed_int_arg: an int in the int64 range.
+double signed_float_arg(PyObject *v, const char *what);
+int64_t signed_int_arg(PyObject *v, const char *what);
 bool bool_arg(PyObject *v, const char *what);
 
 // A new realm_options_t from realm.Client's options dict (owned by the
@@ -197,11 +204,16 @@ public:
     void disconnect_blocking();
 
     // Request starters. `how`: 0 awaitable result, 1 async stream, 2 blocking stream.
-    py::object generate(py::handle self, py::handle options, int how, py::handle on_token);
-    py::object health(py::handle self);
-    py::object metadata(py::handle self);
-    py::object pipeline(py::handle self, py::handle name, py::handle input_json);
-    py::object call(py::handle self, py::handle function, py::handle params_json, py::handle batch);
+    // `timeout_ms` is realm_call_options_t.timeout_ms (0 = the client's
+    // timeout, UINT32_MAX = none). `messages`: None, or a list of (role,
+    // content) str pairs for a chat (realm.client checked their types).
+    py::object generate(py::handle self, py::handle options, int how, py::handle on_token, uint32_t timeout_ms,
+                        py::handle messages);
+    py::object health(py::handle self, uint32_t timeout_ms);
+    py::object metadata(py::handle self, uint32_t timeout_ms);
+    py::object pipeline(py::handle self, py::handle name, py::handle input_json, uint32_t timeout_ms);
+    py::object call(py::handle self, py::handle function, py::handle params_json, py::handle batch,
+                    uint32_t timeout_ms);
     // ws-system (ws_system.cpp). `options_json` is passed through as the
     // generate frame's `options`; `on_started(model)` runs on stream_start;
     // `batch` is None or a NativeBatch of this client.
@@ -211,7 +223,7 @@ public:
                            py::handle on_token, py::handle on_started, py::handle on_done, py::handle batch);
     // Registers the queue with the running loop (requests nobody awaits).
     void ensure_loop(py::handle self);
-    py::object models(py::handle self, py::handle batch);
+    py::object models(py::handle self, py::handle batch, uint32_t timeout_ms);
     py::object ping(py::handle self, py::handle batch);
     py::object new_batch(py::handle self);
 

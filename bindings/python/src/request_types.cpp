@@ -203,6 +203,35 @@ PyGetSetDef req_getset[] = {
     {nullptr, nullptr, nullptr, nullptr, nullptr},
 };
 
+// A stream's summary once it ended: the attribute `name` of its
+// GenerationResult (text, finish_reason, usage, timings); None before.
+PyObject *get_result_attr(PyObject *o, void *name) {
+    ReqState *st = as_req(o)->st.get();
+    if (!st->value || st->value == Py_None) Py_RETURN_NONE;
+    return PyObject_GetAttrString(st->value, static_cast<const char *>(name));
+}
+
+#define REALM_RESULT_ATTR(name, doc) \
+    {name, get_result_attr, nullptr, doc, const_cast<char *>(name)}
+
+PyGetSetDef stream_getset[] = {
+    {"request_id", get_request_id, nullptr, "Wire id of the request.", nullptr},
+    {"done", get_done, nullptr, "True once the request ended.", nullptr},
+    {"result", get_result, nullptr, "Final result once completed, else None.", nullptr},
+    {"cancelled", get_cancelled, nullptr, "True once the caller cancelled or abandoned the request.", nullptr},
+    REALM_RESULT_ATTR("text", "The whole text once completed, else None."),
+    REALM_RESULT_ATTR("finish_reason", "Why generation stopped, as the server said, once completed; else None."),
+    REALM_RESULT_ATTR("usage", "Token usage once completed ({prompt_tokens, completion_tokens, total_tokens}), "
+                               "else None."),
+    REALM_RESULT_ATTR("model", "The model the server said it used, once completed; else None."),
+    REALM_RESULT_ATTR("time_to_first_token", "Seconds from sending to the first token (client-measured), else None."),
+    REALM_RESULT_ATTR("total_time", "Seconds from sending to the end (client-measured), else None."),
+    REALM_RESULT_ATTR("tokens_per_second", "Tokens received per second of total_time, else None."),
+    {nullptr, nullptr, nullptr, nullptr, nullptr},
+};
+
+#undef REALM_RESULT_ATTR
+
 PyAsyncMethods stream_async = {req_self, req_self, req_self, stream_send};
 
 // ---------------------------------------------------------------- SyncStream
@@ -356,12 +385,14 @@ bool ready_types(PyObject *module) {
     StreamType.tp_as_async = &stream_async;
     StreamType.tp_iternext = stream_iternext;
     StreamType.tp_methods = stream_methods;
+    StreamType.tp_getset = stream_getset;
 
     base(SyncStreamType, "realm._realm.SyncStream",
          "Tokens of a streaming request, as a blocking iterator. Dropping it cancels the request.");
     SyncStreamType.tp_iter = req_self;
     SyncStreamType.tp_iternext = sync_next;
     SyncStreamType.tp_methods = sync_methods;
+    SyncStreamType.tp_getset = stream_getset;
 
     base(CallType, "realm._realm.Call", "A request's result: await it, or wait() for it.");
     CallType.tp_as_async = &call_async;

@@ -23,11 +23,17 @@ py::object NativeClient::start(py::handle self, std::shared_ptr<ReqState> st, re
     return py::reinterpret_steal<py::object>(obj);
 }
 
-py::object NativeClient::generate(py::handle self, py::handle options, int how, py::handle on_token) {
+py::object NativeClient::generate(py::handle self, py::handle options, int how, py::handle on_token,
+                                  uint32_t timeout_ms, py::handle messages) {
     PyObject *opts = options.ptr();
     if (!PyDict_Check(opts)) throw py::type_error("options must be a dict");
     realm_generate_params_t p = REALM_GENERATE_PARAMS_INIT;
-    py::object extra;  // dict of the other keys, sent as extra params
+    // Strings handed to the core point into these objects: they live until
+    // realm_generate returned (it copies what it keeps).
+    std::vector<realm_message_t> msgs;
+    std::vector<const char *> stops;
+    std::vector<std::string> names;
+    py::object extra_json;
     PyObject *key, *v;
     Py_ssize_t pos = 0;
     int stream = 0;
@@ -42,27 +48,71 @@ py::object NativeClient::generate(py::handle self, py::handle options, int how, 
         else if (key_is(key, "repetition_penalty")) p.repetition_penalty = float_arg(v, "repetition_penalty");
         else if (key_is(key, "model")) p.model = utf8_arg(v, "model");
         else if (key_is(key, "stream")) stream = bool_arg(v, "stream");
-        else {
-            if (!extra) extra = py::dict();
-            if (PyDict_SetItem(extra.ptr(), key, v) < 0) throw py::error_already_set();
+        else if (key_is(key, "presence_penalty")) {
+            p.presence_penalty = signed_float_arg(v, "presence_penalty");
+            p.set |= REALM_PARAM_PRESENCE_PENALTY;
+        } else if (key_is(key, "frequency_penalty")) {
+            p.frequency_penalty = signed_float_arg(v, "frequency_penalty");
+            p.set |= REALM_PARAM_FREQUENCY_PENALTY;
+        } else if (key_is(key, "seed")) {
+            p.seed = signed_int_arg(v, "seed");
+            p.set |= REALM_PARAM_SEED;
+        } else if (key_is(key, "stop")) {
+            if (PyUnicode_Check(v)) {
+                stops.push_back(utf8_arg(v, "stop"));
+            } else if (PyList_Check(v) || PyTuple_Check(v)) {
+                Py_ssize_t n = PySequence_Fast_GET_SIZE(v);
+                PyObject **items = PySequence_Fast_ITEMS(v);
+                for (Py_ssize_t i = 0; i < n; ++i) stops.push_back(utf8_arg(items[i], "stop"));
+            } else {
+                throw py::type_error("stop must be a str or a list of str");
+            }
+        } else if (key_is(key, "extra_body")) {
+            py::object body = py::reinterpret_borrow<py::object>(v);
+            if (!PyDict_Check(v)) body = py::dict(body);  // any mapping
+            if (PyDict_GET_SIZE(body.ptr()) == 0) continue;
+            // allow_nan=False: NaN and infinities are not JSON. A value json
+            // cannot write (NaN, a cycle) is an InvalidArgumentError; a type
+            // it cannot write stays json's TypeError.
+            try {
+                extra_json = py::reinterpret_borrow<py::object>(G.json_dumps)(body, py::arg("allow_nan") = false);
+            } catch (py::error_already_set &e) {
+                if (!e.matches(PyExc_ValueError)) throw;
+                raise_message(REALM_ERR_INVALID_ARGUMENT,
+                              "extra_body cannot be sent as JSON: " + std::string(py::str(e.value())));
+            }
+            p.extra_params_json = utf8_arg(extra_json.ptr(), "extra_body");
+        } else if (key_is(key, "timeout")) {
+            continue;  // converted by realm.client into timeout_ms
+        } else {
+            raise_message(REALM_ERR_INVALID_ARGUMENT,
+                          "unknown option '" + std::string(py::str(key)) + "': put server-specific fields in extra_body");
         }
+    }
+    if (!stops.empty()) {
+        p.stop = stops.data();
+        p.stop_count = stops.size();
+    }
+    if (!messages.is_none()) {
+        if (!PyList_Check(messages.ptr())) throw py::type_error("messages must be a list");
+        Py_ssize_t n = PyList_GET_SIZE(messages.ptr());
+        msgs.reserve(size_t(n));
+        names.reserve(size_t(n) * 2);
+        for (Py_ssize_t i = 0; i < n; ++i) {
+            PyObject *m = PyList_GET_ITEM(messages.ptr(), i);
+            if (!PyTuple_Check(m) || PyTuple_GET_SIZE(m) != 2) throw py::type_error("messages must be (role, content) pairs");
+            std::string at = "messages[" + std::to_string(i) + "]";
+            names.push_back(at + ".role");
+            const char *role = utf8_arg(PyTuple_GET_ITEM(m, 0), names.back().c_str());
+            names.push_back(at + ".content");
+            const char *content = utf8_arg(PyTuple_GET_ITEM(m, 1), names.back().c_str());
+            msgs.push_back({role, content});
+        }
+        p.messages = msgs.data();
+        p.message_count = msgs.size();
     }
     if (how != 0) stream = 1;
     p.stream = stream;
-    py::object extra_json;
-    if (extra) {
-        // allow_nan=False: NaN and infinities are not JSON (the core would
-        // refuse them, naming a C parameter). A value json cannot write
-        // (NaN, a cycle) is an InvalidArgumentError; a type it cannot write
-        // stays json's TypeError, as for the other options.
-        try {
-            extra_json = py::reinterpret_borrow<py::object>(G.json_dumps)(extra, py::arg("allow_nan") = false);
-        } catch (py::error_already_set &e) {
-            if (!e.matches(PyExc_ValueError)) throw;
-            raise_message(REALM_ERR_INVALID_ARGUMENT, "extra options cannot be sent as JSON: " + std::string(py::str(e.value())));
-        }
-        p.extra_params_json = utf8_arg(extra_json.ptr(), "extra options");
-    }
     ReqState::Mode mode = how != 0                          ? ReqState::kStream
                           : (stream && !on_token.is_none()) ? ReqState::kCallback
                                                             : ReqState::kUnary;
@@ -75,9 +125,11 @@ py::object NativeClient::generate(py::handle self, py::handle options, int how, 
     realm_handler_t h = REALM_HANDLER_INIT;
     h.user = st.get();
     h.queue = queue_;
+    realm_call_options_t co = REALM_CALL_OPTIONS_INIT;
+    co.timeout_ms = timeout_ms;
     realm_request_t *req = nullptr;
     realm_error_t *err = nullptr;
-    realm_status_t rc = realm_generate(client_, &p, nullptr, &h, &req, &err);
+    realm_status_t rc = realm_generate(client_, &p, &co, &h, &req, &err);
     return start(self, std::move(st), rc, req, err, how);
 }
 
@@ -94,30 +146,38 @@ py::object NativeClient::start_json_request(py::handle self, const JsonStarter &
     return start(self, std::move(st), rc, req, err, 0);
 }
 
-py::object NativeClient::health(py::handle self) {
-    return start_json_request(self, [this](const realm_handler_t *h, realm_request_t **req, realm_error_t **err) {
-        return realm_health(client_, nullptr, h, req, err);
+py::object NativeClient::health(py::handle self, uint32_t timeout_ms) {
+    realm_call_options_t co = REALM_CALL_OPTIONS_INIT;
+    co.timeout_ms = timeout_ms;
+    return start_json_request(self, [&](const realm_handler_t *h, realm_request_t **req, realm_error_t **err) {
+        return realm_health(client_, &co, h, req, err);
     });
 }
 
-py::object NativeClient::metadata(py::handle self) {
-    return start_json_request(self, [this](const realm_handler_t *h, realm_request_t **req, realm_error_t **err) {
-        return realm_metadata(client_, nullptr, h, req, err);
+py::object NativeClient::metadata(py::handle self, uint32_t timeout_ms) {
+    realm_call_options_t co = REALM_CALL_OPTIONS_INIT;
+    co.timeout_ms = timeout_ms;
+    return start_json_request(self, [&](const realm_handler_t *h, realm_request_t **req, realm_error_t **err) {
+        return realm_metadata(client_, &co, h, req, err);
     });
 }
 
-py::object NativeClient::pipeline(py::handle self, py::handle name, py::handle input_json) {
+py::object NativeClient::pipeline(py::handle self, py::handle name, py::handle input_json, uint32_t timeout_ms) {
     const char *pipeline = utf8_arg(name.ptr(), "pipeline_name");
     const char *input = input_json.is_none() ? nullptr : utf8_arg(input_json.ptr(), "input_data");
+    realm_call_options_t co = REALM_CALL_OPTIONS_INIT;
+    co.timeout_ms = timeout_ms;
     return start_json_request(self, [&](const realm_handler_t *h, realm_request_t **req, realm_error_t **err) {
-        return realm_pipeline(client_, pipeline, input, nullptr, h, req, err);
+        return realm_pipeline(client_, pipeline, input, &co, h, req, err);
     });
 }
 
-py::object NativeClient::call(py::handle self, py::handle function, py::handle params_json, py::handle batch) {
+py::object NativeClient::call(py::handle self, py::handle function, py::handle params_json, py::handle batch,
+                              uint32_t timeout_ms) {
     const char *name = utf8_arg(function.ptr(), "function");
     const char *params = params_json.is_none() ? nullptr : utf8_arg(params_json.ptr(), "params");
     realm_call_options_t co = REALM_CALL_OPTIONS_INIT;
+    co.timeout_ms = timeout_ms;
     if (!batch.is_none()) co.batch = batch.cast<NativeBatch &>().get();
     return start_json_request(self, [&](const realm_handler_t *h, realm_request_t **req, realm_error_t **err) {
         return realm_call(client_, name, params, &co, h, req, err);

@@ -100,8 +100,9 @@ void NativeClient::ensure_loop(py::handle self) {
     if (loop != loop_ && queue_) attach_loop(loop, self.ptr());
 }
 
-py::object NativeClient::models(py::handle self, py::handle batch) {
+py::object NativeClient::models(py::handle self, py::handle batch, uint32_t timeout_ms) {
     realm_call_options_t co = call_options(batch);
+    co.timeout_ms = timeout_ms;
     return start_json_request(self, [&](const realm_handler_t *h, realm_request_t **req, realm_error_t **err) {
         return realm_models(client_, &co, h, req, err);
     });
