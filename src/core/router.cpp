@@ -196,6 +196,10 @@ void RequestRouter::started(realm_request_t *req, std::string_view model) {
 
 void RequestRouter::stamp(realm_request_t *req, realm_result &r) const {
     r.model = req->model;
+    // A dialect without usage (Realm) still says how many tokens it generated.
+    if (r.completion_tokens < 0 && r.tokens_generated >= 0) r.completion_tokens = r.tokens_generated;
+    if (r.total_tokens < 0 && r.prompt_tokens >= 0 && r.completion_tokens >= 0)
+        r.total_tokens = r.prompt_tokens + r.completion_tokens;
     if (req->sent_us) {
         int64_t now = transport::monotonic_us();
         r.elapsed_ms = double(now - req->sent_us) / 1000.0;
@@ -205,6 +209,7 @@ void RequestRouter::stamp(realm_request_t *req, realm_result &r) const {
 
 void RequestRouter::record_meta(realm_request_t *req, const protocol::InboundFrame &f) {
     if (!f.finish_reason.empty()) req->finish_reason.assign(f.finish_reason);
+    if (!f.model.empty() && req->model.empty()) req->model.assign(f.model);  // OpenAI chunks name it
     if (f.prompt_tokens >= 0) req->prompt_tokens = f.prompt_tokens;
     if (f.completion_tokens >= 0) req->completion_tokens = f.completion_tokens;
     if (f.total_tokens >= 0) req->total_tokens = f.total_tokens;

@@ -346,6 +346,8 @@ void Decoder::decode_full(std::string_view json, InboundFrame &f) {
                 else ok = c.skip_value();
             } else if (key == "id" && next == '"') {
                 ok = c.read_string(&chunk_id_);
+            } else if (key == "model" && next == '"') {
+                ok = c.read_string(&f.model);
             } else if (key == "request_id" && next == '"') {
                 ok = c.read_string(&f.id);
                 f.has_id = ok;
