@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -56,7 +57,8 @@ struct realm_request {
     // Loop thread only.
     State state = State::Created;
     void *link = nullptr;                  // the connection it was sent on (the client core's)
-    std::unique_ptr<realm::transport::Timer> total_timer;
+    bool has_deadline = false;             // in the router's DeadlineQueue (total timeout)
+    std::multimap<int64_t, realm_request *>::iterator deadline;
     std::unique_ptr<realm::transport::Timer> idle_timer;
     int64_t last_frame_us = 0;
     bool idle_clock_running = false;

@@ -52,7 +52,11 @@ size_t valid_utf8_head(std::string_view s) {
 }  // namespace
 
 RequestRouter::RequestRouter(transport::EventLoop &loop, Host &host, RouterConfig config)
-    : loop_(loop), host_(host), cfg_(config) {}
+    : loop_(loop), host_(host), cfg_(config), timeouts_(loop, [this](realm_request_t *req) {
+          req->has_deadline = false;  // its entry is gone
+          fail(req, make_error(REALM_ERR_TIMEOUT, "request timed out after " + std::to_string(req->timeout_ms) + " ms"),
+               true);
+      }) {}
 
 RequestRouter::~RequestRouter() {
     alive_->store(false, std::memory_order_release);
@@ -61,11 +65,8 @@ RequestRouter::~RequestRouter() {
 
 void RequestRouter::enqueue(realm_request_t *req, bool can_wait) {
     if (req->timeout_ms) {
-        req->total_timer = std::make_unique<transport::Timer>(loop_);
-        req->total_timer->schedule_ms(req->timeout_ms, [this, req] {
-            Error e = make_error(REALM_ERR_TIMEOUT, "request timed out after " + std::to_string(req->timeout_ms) + " ms");
-            fail(req, e, true);
-        });
+        req->deadline = timeouts_.add(transport::monotonic_us() + int64_t(req->timeout_ms) * 1000, req);
+        req->has_deadline = true;
     }
     // Keep the order: a request never overtakes queued ones.
     if (pending_.empty() && host_.try_send(req)) return;
@@ -394,7 +395,10 @@ void RequestRouter::finish(realm_request_t *req, realm_outcome_t outcome, const 
         if (tell_server) host_.abandon(req);
         host_.on_request_done(req);
     }
-    req->total_timer.reset();
+    if (req->has_deadline) {
+        req->has_deadline = false;
+        timeouts_.remove(req->deadline);
+    }
     req->idle_timer.reset();
     if (outcome != REALM_OUTCOME_COMPLETE) publish_tokens(req);
 

@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/deadline_queue.h"
 #include "core/error.h"
 #include "core/request.h"
 #include "core/zombie_ids.h"
@@ -130,6 +131,7 @@ private:
     transport::EventLoop &loop_;
     Host &host_;
     const RouterConfig cfg_;
+    DeadlineQueue timeouts_;  // total timeouts of accepted requests
     std::atomic<uint32_t> queued_{0};
     std::atomic<uint32_t> active_{0};
     std::deque<realm_request_t *> pending_;    // waiting for a connection
