@@ -208,7 +208,7 @@ bool is_tekton_route(HttpRoute route) {
 
 TektonAnswer tekton_answer(ServerState &state, HttpRoute route, const Credentials &credentials, std::string_view body,
                            bool body_too_big) {
-    if (route == HttpRoute::TektonHealth) return TektonAnswer{200, "application/json", R"({"status":"healthy"})", {}};
+    if (route == HttpRoute::TektonHealth) return TektonAnswer{200, "application/json", R"({"status":"healthy"})", {}, std::nullopt};
     if (state.options.auth && credentials.state != Credentials::State::Valid)
         return error_answer(401, "Authentication failed", "WWW-Authenticate: Bearer\r\n");
     if (route == HttpRoute::TektonProviders) return providers(state.options);

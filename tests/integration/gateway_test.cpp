@@ -6,6 +6,7 @@
 // dies is failed over before the first token and never re-sent after it.
 #include <gtest/gtest.h>
 
+#include <future>
 #include <memory>
 
 #include "client_helpers.h"
@@ -101,7 +102,7 @@ TEST(Gateway, CancelClosesTheUpstreamRequestAtOnce) {
     Pair p;
     ASSERT_TRUE(p.start({"--token-delay-ms", "20"}));
     auto upstream = realm_client(p.upstream);
-    for (const std::string url : {p.gateway.url(), p.gateway.url("/v1/chat/completions")}) {
+    for (const std::string &url : {p.gateway.url(), p.gateway.url("/v1/chat/completions")}) {
         auto c = url == p.gateway.url() ? realm_client(p.gateway) : openai_client(url, {{"multiplex", "true"}});
         std::string why;
         ASSERT_EQ(connect(c.get(), &why), REALM_OK) << why;
@@ -167,9 +168,13 @@ TEST(Gateway, UpstreamDeathMidStreamEndsTheRequestOnceWithAnError) {
     auto c = realm_client(gateway);
     auto ca = realm_client(a);
     Outcome o;
+    std::promise<void> first;
+    o.on_first_tokens = [&](realm_request_t *) { first.set_value(); };
     ASSERT_EQ(generate(c.get(), o, "Hello", 1000, true), REALM_OK);
-    ASSERT_TRUE(wait_health(ca.get(), [](const std::string &j) { return active(j) == 1; }));  // on a (round robin)
-    o.on_first_tokens = [&](realm_request_t *) { a.kill_hard(); };
+    // The first generation of a fresh gateway goes to its first upstream.
+    ASSERT_TRUE(wait_health(ca.get(), [](const std::string &j) { return active(j) == 1; }));
+    ASSERT_EQ(first.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    a.kill_hard();  // mid-stream: tokens have arrived, 1,000 take 20 s
     ASSERT_TRUE(o.wait(10000));
     EXPECT_EQ(o.terminal_count(), 1);
     EXPECT_EQ(o.outcome, REALM_OUTCOME_ERROR);
