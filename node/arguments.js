@@ -21,6 +21,32 @@ function checkOptions(options, what) {
   return options;
 }
 
+// The options chat and chatStream know (generate's, without prompt, plus
+// systemPrompt): any other name is a mistake worth reporting.
+const CHAT_OPTIONS = new Set([
+  'signal', 'timeout', 'idleTimeout', 'model', 'systemPrompt', 'stream', 'extraParams',
+  'maxTokens', 'max_tokens', 'temperature', 'topP', 'top_p', 'topK', 'top_k',
+  'repetitionPenalty', 'repetition_penalty', 'stop', 'presencePenalty', 'frequencyPenalty', 'seed',
+]);
+
+function checkChatOptions(messages, options, what) {
+  if (!Array.isArray(messages)) throw invalid(`${what}: 'messages' must be an array of { role, content } objects`);
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object') throw invalid(`${what}: options must be an object`);
+  for (const key in options) {
+    if (!CHAT_OPTIONS.has(key)) throw invalid(`${what}: unknown option '${key}'`);
+  }
+  return options;
+}
+
+// An option with a camelCase and a snake_case name (maxTokens / max_tokens).
+function either(o, camel, snake) {
+  const a = o[camel];
+  if (a === undefined) return o[snake];
+  if (o[snake] !== undefined) throw invalid(`give option '${camel}' or '${snake}', not both`);
+  return a;
+}
+
 function extraJson(extra) {
   if (extra === undefined || extra === null) return undefined;
   if (typeof extra !== 'object' || Array.isArray(extra)) throw invalid("'extraParams' must be a plain object");
@@ -40,4 +66,4 @@ function toJson(value, what) {
   return json;
 }
 
-module.exports = { checkSignal, checkOptions, extraJson, toJson };
+module.exports = { checkSignal, checkOptions, checkChatOptions, either, extraJson, toJson };

@@ -5,7 +5,7 @@
 // string, other values in an array) to the requests and event listeners.
 const native = require('./native.js');
 const { fromNative, toRealmError, abortedError, invalid, statusOf } = require('./errors.js');
-const { checkSignal, checkOptions, extraJson, toJson } = require('./arguments.js');
+const { checkSignal, checkOptions, checkChatOptions, either, extraJson, toJson } = require('./arguments.js');
 const { MODE_TEXT, MODE_STREAM, MODE_JSON, Call, TokenStream } = require('./requests.js');
 
 // Event words written by the addon into the shared Int32Array (bindings/node/burst.h).
@@ -138,13 +138,16 @@ class RealmWebSocketClient {
 
   // ---- requests
 
-  /** Text generation; resolves with { text, tokens_generated, prompt_tokens?, cost_usd?, time_ms? }. */
+  /**
+   * Text generation; resolves with { text, finishReason, usage, model, timeToFirstTokenMs,
+   * tokensPerSecond, totalTimeMs, tokens_generated, prompt_tokens?, cost_usd?, time_ms? }.
+   */
   generate(options) {
     return settle((resolve, reject) => {
       const o = checkOptions(options, 'generate');
       const signal = checkSignal(o.signal, 'generate');
       if (signal && signal.aborted) throw abortedError(signal);
-      this.#startCall(() => this.#generate(MODE_TEXT, o), MODE_TEXT, resolve, reject, signal);
+      this.#startCall(() => this.#generate(MODE_TEXT, o, undefined), MODE_TEXT, resolve, reject, signal);
     });
   }
 
@@ -153,6 +156,35 @@ class RealmWebSocketClient {
     const o = checkOptions(options, 'generateStream');
     const signal = checkSignal(o.signal, 'generateStream');
     return new TokenStream(this, o, signal);
+  }
+
+  /** Chat completion of `messages` ([{ role, content }, ...]); resolves with generate's result shape. */
+  chat(messages, options) {
+    return settle((resolve, reject) => {
+      const o = checkChatOptions(messages, options, 'chat');
+      const signal = checkSignal(o.signal, 'chat');
+      if (signal && signal.aborted) throw abortedError(signal);
+      this.#startCall(() => this.#generate(MODE_TEXT, o, messages), MODE_TEXT, resolve, reject, signal);
+    });
+  }
+
+  /** Streaming chat completion: an async iterator of token strings; `.result` once finished. */
+  chatStream(messages, options) {
+    const o = checkChatOptions(messages, options, 'chatStream');
+    const signal = checkSignal(o.signal, 'chatStream');
+    const stream = new TokenStream(this, o, signal);
+    stream._messages = messages;
+    return stream;
+  }
+
+  /** The server's model list (openai-http: GET {base}/models), as the server sent it. */
+  models(options = {}) {
+    return settle((resolve, reject) => {
+      const o = checkOptions(options, 'models');
+      const signal = checkSignal(o.signal, 'models');
+      if (signal && signal.aborted) throw abortedError(signal);
+      this.#startCall(() => this.#native.models(o.timeout, o.idleTimeout), MODE_JSON, resolve, reject, signal);
+    });
   }
 
   /** Runs a server pipeline; resolves with the server's result data. */
@@ -231,7 +263,7 @@ class RealmWebSocketClient {
   // ---- internals (also used by TokenStream)
 
   _startStream(stream) {
-    const id = this.#generate(MODE_STREAM, stream._options);
+    const id = this.#generate(MODE_STREAM, stream._options, stream._messages);
     if (typeof id === 'number') {
       this.#reqs.set(id, stream);
       this.#retain();
@@ -239,20 +271,27 @@ class RealmWebSocketClient {
     return id;
   }
 
-  #generate(mode, o) {
+  // generate, generateStream, chat (messages set) and chatStream.
+  #generate(mode, o, messages) {
     return this.#native.generate(
       mode,
       o.prompt,
       o.model,
-      o.max_tokens,
+      either(o, 'maxTokens', 'max_tokens'),
       o.temperature,
-      o.top_p,
-      o.top_k,
-      o.repetition_penalty,
+      either(o, 'topP', 'top_p'),
+      either(o, 'topK', 'top_k'),
+      either(o, 'repetitionPenalty', 'repetition_penalty'),
       o.stream,
       extraJson(o.extraParams),
       o.timeout,
       o.idleTimeout,
+      messages,
+      o.stop,
+      o.presencePenalty,
+      o.frequencyPenalty,
+      o.seed,
+      o.systemPrompt,
     );
   }
 

@@ -5,7 +5,11 @@ import { EventEmitter } from 'node:events';
 export interface RealmClientOptions {
   /** Model put on every generate call that names none. Required. */
   model: string;
-  /** Server URL, `ws://host[:port][/path]` or `wss://...`. Default `"ws://localhost:8080"`. */
+  /**
+   * Server URL; its scheme and path pick the protocol: `http(s)://host[:port]/v1` = OpenAI HTTP/SSE,
+   * `ws(s)://host[:port]/v1/chat/completions` (or `/v1/completions`) = openai-ws, any other
+   * `ws(s)://` URL = Realm. Default `"ws://localhost:8080"`.
+   */
   url?: string;
   /** API key, sent only when the server asks for authentication. */
   apiKey?: string;
@@ -63,27 +67,91 @@ export interface RequestOptions {
   idleTimeout?: number;
 }
 
-export interface GenerateOptions extends RequestOptions {
-  prompt: string;
-  max_tokens?: number;
-  temperature?: number;
-  top_p?: number;
-  top_k?: number;
-  repetition_penalty?: number;
+/**
+ * Sampling options of generate, generateStream, chat and chatStream. The older options have a
+ * camelCase and a snake_case name (`maxTokens` / `max_tokens`); give one of them.
+ */
+export interface SamplingOptions extends RequestOptions {
   /** Overrides the client's model for this call. */
   model?: string;
-  /** generate(): ask the server to stream (the result text is then the concatenated tokens). */
+  /** Most tokens to generate. */
+  maxTokens?: number;
+  max_tokens?: number;
+  temperature?: number;
+  topP?: number;
+  top_p?: number;
+  topK?: number;
+  top_k?: number;
+  repetitionPenalty?: number;
+  repetition_penalty?: number;
+  /** Stop sequences (non-empty strings, at most 64): generation ends before the first one. */
+  stop?: string | readonly string[];
+  /** -2 to 2. */
+  presencePenalty?: number;
+  /** -2 to 2. */
+  frequencyPenalty?: number;
+  /** Integer seed for deterministic sampling, where the server supports it. */
+  seed?: number;
+  /** generate() / chat(): ask the server to stream (the result text is then the concatenated tokens). */
   stream?: boolean;
   /** Server-specific members added to the request's params (e.g. realm-server's `delay_ms`). */
   extraParams?: Record<string, unknown>;
 }
 
-export interface GenerateResult {
+export interface GenerateOptions extends SamplingOptions {
+  prompt: string;
+}
+
+/** One message of a conversation. */
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool' | (string & {});
+  content: string;
+}
+
+export interface ChatOptions extends SamplingOptions {
+  /** Shortcut: sent as a first `{ role: 'system', content: systemPrompt }` message. */
+  systemPrompt?: string;
+}
+
+/** Token counts as the server reported them; `null` where it did not. */
+export interface Usage {
+  promptTokens: number | null;
+  completionTokens: number | null;
+  totalTokens: number | null;
+}
+
+/** What generate, chat and (as `.result`) the streams end with. */
+export interface CompletionResult {
+  /** The whole generated text (for streams: every token, concatenated). */
   text: string;
+  /** Why generation stopped (`"stop"`, `"length"`, ...), `null` when the server did not say (Realm protocol). */
+  finishReason: 'stop' | 'length' | 'content_filter' | 'tool_calls' | (string & {}) | null;
+  usage: Usage;
+  /** The model the server said it used, or `null`. */
+  model: string | null;
+  /** Client-measured, ms from writing the request to the first streamed token; `null` when none was streamed. */
+  timeToFirstTokenMs: number | null;
+  /** Tokens received (streams), else `usage.completionTokens`, per second of `totalTimeMs`; `null` when unknown. */
+  tokensPerSecond: number | null;
+  /** Client-measured, ms from writing the request to its end; `null` if it was never sent. */
+  totalTimeMs: number | null;
+}
+
+export type ChatResult = CompletionResult;
+
+export interface GenerateResult extends CompletionResult {
+  /** The server's token count, else the number of tokens streamed. */
   tokens_generated: number;
   prompt_tokens?: number;
   cost_usd?: number;
   time_ms?: number;
+}
+
+/** models(): the server's answer as it sent it (OpenAI: `{ object: "list", data: [...] }`). */
+export interface ModelList {
+  object?: string;
+  data: Array<{ id: string; object?: string; created?: number; owned_by?: string; [key: string]: unknown }>;
+  [key: string]: unknown;
 }
 
 /** Any JSON value returned by the server. */
@@ -228,20 +296,22 @@ export const errorTable: readonly ErrorTableRow[];
 export const coreVersion: string;
 
 /**
- * The async iterator returned by generateStream(). The request starts on the first next();
- * leaving `for await` early (return()) or aborting the signal cancels it.
+ * The async iterator returned by generateStream() and chatStream(). The request starts on the
+ * first next(); leaving `for await` early (return()) or aborting the signal cancels it. Once the
+ * stream completed, `result` (also the iterator's final value) holds the whole text,
+ * finishReason, usage and the client-measured times.
  */
-export class TokenStream implements AsyncIterableIterator<string> {
+export class TokenStream implements AsyncIterableIterator<string, GenerateResult | undefined> {
   private constructor();
   [Symbol.asyncIterator](): TokenStream;
-  next(): Promise<IteratorResult<string, undefined>>;
+  next(): Promise<IteratorResult<string, GenerateResult | undefined>>;
   /** Cancels the request if still running; resolves once it has ended. */
-  return(value?: unknown): Promise<IteratorResult<string, undefined>>;
-  throw(err?: unknown): Promise<IteratorResult<string, undefined>>;
+  return(value?: unknown): Promise<IteratorResult<string, GenerateResult | undefined>>;
+  throw(err?: unknown): Promise<IteratorResult<string, GenerateResult | undefined>>;
   /** Same as return(): cancels and resolves once the request has ended. */
   cancel(): Promise<void>;
-  /** Set once the stream completed: the server's token count. */
-  result: { tokens_generated: number } | undefined;
+  /** Set once the stream completed. */
+  result: GenerateResult | undefined;
 }
 
 export type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
@@ -265,6 +335,12 @@ export class RealmWebSocketClient {
 
   generate(options: GenerateOptions): Promise<GenerateResult>;
   generateStream(options: GenerateOptions): TokenStream;
+  /** Chat completion; on the Realm protocol the core sends the conversation as a prompt. */
+  chat(messages: readonly ChatMessage[], options?: ChatOptions): Promise<ChatResult>;
+  /** Streaming chat completion: tokens with `for await`, then `.result`. */
+  chatStream(messages: readonly ChatMessage[], options?: ChatOptions): TokenStream;
+  /** The server's model list; rejects with INVALID_ARGUMENT on protocols without one (Realm, openai-ws). */
+  models(options?: RequestOptions): Promise<ModelList>;
   executePipeline(name: string, input?: JsonValue | object, options?: RequestOptions): Promise<any>;
   /** Calls any server function by name with JSON params (omitted = `{}`); resolves with its result data. */
   call(functionName: string, params?: JsonValue | object, options?: RequestOptions): Promise<any>;

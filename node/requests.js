@@ -1,6 +1,6 @@
 'use strict';
-// The JS side of one request: Call (a promise: generate, health, metadata,
-// executePipeline), TokenStream (generateStream's async iterator over a
+// The JS side of one request: Call (a promise: generate, chat, health, metadata,
+// models, executePipeline), TokenStream (generateStream's and chatStream's async iterator over a
 // JS-side buffer) and GenerationStream (WSClient's generateStream). The client's dispatcher calls tokens(), complete() and
 // fail() on them as the addon delivers the core's events.
 const { RealmError, fromNative, toRealmError, abortedError } = require('./errors.js');
@@ -9,6 +9,38 @@ const { RealmError, fromNative, toRealmError, abortedError } = require('./errors
 const MODE_TEXT = 0;
 const MODE_STREAM = 1;
 const MODE_JSON = 2;
+
+// The result of generate, chat and of the streams, from the completion the
+// addon delivers: [text, tokens_generated, prompt_tokens, cost_usd, time_ms,
+// finish_reason, completion_tokens, total_tokens, model, elapsed_ms,
+// first_token_ms, streamed_tokens], absent numbers, empty strings and no
+// streamed tokens as holes (bindings/node/client.cpp,
+// ResultValue). The times are the core's, measured by the client from the
+// moment the request was written to its connection.
+function textResult(val) {
+  const completionTokens = val[6] === undefined ? null : val[6];
+  const totalTimeMs = val[9] === undefined ? null : val[9];
+  // As the Python SDK: the tokens received for a stream, else the server's count.
+  const tokens = val[11] === undefined ? completionTokens : val[11];
+  const result = {
+    text: val[0],
+    finishReason: val[5] === undefined ? null : val[5],
+    usage: {
+      promptTokens: val[2] === undefined ? null : val[2],
+      completionTokens,
+      totalTokens: val[7] === undefined ? null : val[7],
+    },
+    model: val[8] === undefined ? null : val[8],
+    timeToFirstTokenMs: val[10] === undefined ? null : val[10],
+    tokensPerSecond: tokens > 0 && totalTimeMs > 0 ? (tokens * 1000) / totalTimeMs : null,
+    totalTimeMs,
+    tokens_generated: val[1],
+  };
+  if (val[2] !== undefined) result.prompt_tokens = val[2];
+  if (val[3] !== undefined) result.cost_usd = val[3];
+  if (val[4] !== undefined) result.time_ms = val[4];
+  return result;
+}
 
 // One promise-returning request (generate, health, metadata, pipeline).
 class Call {
@@ -32,12 +64,7 @@ class Call {
       }
       this.resolve(parsed);
     } else {
-      // [text, tokens_generated, prompt_tokens, cost_usd, time_ms] (bindings/node/client.cpp, ResultValue)
-      const result = { text: val[0], tokens_generated: val[1] };
-      if (val[2] !== undefined) result.prompt_tokens = val[2];
-      if (val[3] !== undefined) result.cost_usd = val[3];
-      if (val[4] !== undefined) result.time_ms = val[4];
-      this.resolve(result);
+      this.resolve(textResult(val));
     }
   }
   fail(errObj) {
@@ -80,6 +107,7 @@ class TokenStream {
   constructor(client, options, signal) {
     this._client = client;
     this._options = options;
+    this._messages = undefined; // chatStream: the conversation
     this._signal = signal;
     this._onAbort = null;
     this._id = 0; // request id while in flight
@@ -93,7 +121,7 @@ class TokenStream {
     this._reject = null;
     this._more = null; // further parked next() calls (rare)
     this._onDone = null; // return() waiting for the request to end
-    this.result = undefined; // { tokens_generated } once complete
+    this.result = undefined; // generate's result shape, once complete
     this._done = DONE_RESULT; // what next() gives once the stream ended
   }
 
@@ -257,15 +285,19 @@ class TokenStream {
   }
 
   // The stream's result from the completion value the addon delivered.
-  _makeResult(tokensGenerated) {
-    return { tokens_generated: tokensGenerated };
+  _makeResult(val) {
+    return textResult(val);
   }
 
   complete(val) {
     this.result = this._makeResult(val);
     const wasFinished = this._finished;
     this._finished = true;
-    if (!wasFinished) this._settleWaiters(this._done, null);
+    if (!wasFinished) {
+      // The result is also the iterator's final value (unless the consumer left first).
+      if (this._done === DONE_RESULT) this._done = { value: this.result, done: true };
+      this._settleWaiters(this._done, null);
+    }
     this._ended();
   }
 

@@ -56,6 +56,13 @@ bool OptUint(Napi::Env env, const Napi::Value &v, const char *key, double lo, do
     return true;
 }
 
+bool OptNumber(Napi::Env env, const Napi::Value &v, const char *key, double *out) {
+    if (!IsSet(v)) return false;
+    if (!v.IsNumber()) ThrowRealm(env, REALM_ERR_INVALID_ARGUMENT, std::string("option '") + key + "' must be a number");
+    *out = v.As<Napi::Number>().DoubleValue();
+    return true;
+}
+
 bool OptBool(Napi::Env env, const Napi::Value &v, const char *key, bool *out) {
     if (!IsSet(v)) return false;
     if (!v.IsBoolean()) ThrowRealm(env, REALM_ERR_INVALID_ARGUMENT, std::string("option '") + key + "' must be a boolean");

@@ -25,6 +25,9 @@ std::string OptString(Napi::Env env, const Napi::Value &v, const char *key, bool
 // A millisecond or count option: a finite integer in [lo, hi]. False if not given.
 bool OptUint(Napi::Env env, const Napi::Value &v, const char *key, double lo, double hi, double *out);
 
+// A number option (any finite or infinite value; ranges are the core's). False if not given.
+bool OptNumber(Napi::Env env, const Napi::Value &v, const char *key, double *out);
+
 // A boolean option. False if not given.
 bool OptBool(Napi::Env env, const Napi::Value &v, const char *key, bool *out);
 

@@ -64,13 +64,20 @@ void AppendDone(Burst &b, int32_t id, int32_t mode, realm_outcome_t outcome, con
     r.tokens_generated = realm_result_tokens_generated(result);
     if (r.tokens_generated < 0) r.tokens_generated = realm_result_streamed_tokens(result);
     size_t len = 0;
-    if (mode == MODE_TEXT) {
+    if (mode == MODE_TEXT || mode == MODE_STREAM) {
         const char *text = realm_result_text(result, &len);
         r.s1.assign(text, len);
         r.has_s1 = true;
         r.prompt_tokens = realm_result_prompt_tokens(result);
         r.has_cost = realm_result_cost_usd(result, &r.cost) != 0;
         r.has_time = realm_result_time_ms(result, &r.time) != 0;
+        r.s2 = realm_result_finish_reason(result);
+        r.s3 = realm_result_model(result);
+        r.completion_tokens = realm_result_completion_tokens(result);
+        r.streamed = realm_result_streamed_tokens(result);
+        r.total_tokens = realm_result_total_tokens(result);
+        r.elapsed = realm_result_elapsed_ms(result);
+        r.first_token = realm_result_first_token_ms(result);
     } else if (mode == MODE_JSON) {
         const char *json = realm_result_json(result, &len);
         r.s1.assign(json, len);

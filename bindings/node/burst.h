@@ -24,8 +24,13 @@ enum EventWord : int32_t {
 
 // How a request's completion is handed to JS.
 enum Mode : int32_t {
-    MODE_TEXT = 0,    // generate: [text, tokens_generated, prompt_tokens, cost_usd, time_ms]
-    MODE_STREAM = 1,  // generateStream: tokens only; the completion carries tokens_generated
+    // generate/chat (MODE_TEXT) and generateStream/chatStream (MODE_STREAM,
+    // tokens delivered as they come) complete with the same array:
+    // [text, tokens_generated, prompt_tokens, cost_usd, time_ms, finish_reason,
+    //  completion_tokens, total_tokens, model, elapsed_ms, first_token_ms,
+    //  streamed_tokens]
+    MODE_TEXT = 0,
+    MODE_STREAM = 1,
     MODE_JSON = 2,    // health, metadata, pipeline, call: the raw JSON of `data`
     // ws-system (WSClient): tokens always delivered, the server's start
     // reported (W_STARTED); the completion is
@@ -47,8 +52,12 @@ struct Rec {
     int64_t tokens_generated = -1, prompt_tokens = -1;
     bool has_cost = false, has_time = false;
     double cost = 0, time = 0;
-    double elapsed = -1;           // COMPLETE (ws modes): realm_result_elapsed_ms
-    std::string s1, s2, s3;        // COMPLETE: text or JSON (ws modes: JSON, model, text);
+    double elapsed = -1;           // COMPLETE: realm_result_elapsed_ms (-1 = never sent)
+    double first_token = -1;       // COMPLETE (text modes): realm_result_first_token_ms (-1 = none)
+    int64_t completion_tokens = -1, total_tokens = -1;  // COMPLETE (text modes): usage, -1 = unreported
+    int64_t streamed = 0;          // COMPLETE (text modes): realm_result_streamed_tokens
+    std::string s1, s2, s3;        // COMPLETE: text or JSON (text modes: text, finish_reason, model;
+                                   // ws modes: JSON, model, text);
                                    // CLIENT: reason, tenant, version; STARTED: model
     bool has_s1 = false, has_s2 = false, has_s3 = false;
     realm_error_t *err = nullptr;  // owned copy

@@ -8,6 +8,7 @@
 #include "arguments.h"
 #include "client_options.h"
 #include "errors.h"
+#include "generate_args.h"
 
 namespace realm_node {
 namespace {
@@ -37,29 +38,34 @@ Napi::Value WsResultValue(Napi::Env env, const Rec &r) {
 
 // A completion as JS receives it (see Mode).
 Napi::Value ResultValue(Napi::Env env, const Rec &r) {
-    if (r.a == MODE_STREAM) return Napi::Number::New(env, double(r.tokens_generated));
     if (r.a == MODE_JSON) return Napi::String::New(env, r.s1);
     if (IsWsMode(r.a)) return WsResultValue(env, r);
-    // [text, tokens_generated, prompt_tokens, cost_usd, time_ms]; JS builds
-    // the object (no property-name lookups here). Absent numbers: holes.
+    // MODE_TEXT, MODE_STREAM: [text, tokens_generated, prompt_tokens,
+    // cost_usd, time_ms, finish_reason, completion_tokens, total_tokens,
+    // model, elapsed_ms, first_token_ms, streamed_tokens]; JS builds the object (no
+    // property-name lookups here). Absent numbers and empty strings: holes.
     napi_value arr, v;
-    napi_create_array_with_length(env, 5, &arr);
-    napi_create_string_utf8(env, r.s1.data(), r.s1.size(), &v);
-    napi_set_element(env, arr, 0, v);
-    napi_create_double(env, double(r.tokens_generated), &v);
-    napi_set_element(env, arr, 1, v);
-    if (r.prompt_tokens >= 0) {
-        napi_create_double(env, double(r.prompt_tokens), &v);
-        napi_set_element(env, arr, 2, v);
-    }
-    if (r.has_cost) {
-        napi_create_double(env, r.cost, &v);
-        napi_set_element(env, arr, 3, v);
-    }
-    if (r.has_time) {
-        napi_create_double(env, r.time, &v);
-        napi_set_element(env, arr, 4, v);
-    }
+    napi_create_array_with_length(env, 12, &arr);
+    auto number = [&](uint32_t i, double d) {
+        napi_create_double(env, d, &v);
+        napi_set_element(env, arr, i, v);
+    };
+    auto string = [&](uint32_t i, const std::string &s) {
+        napi_create_string_utf8(env, s.data(), s.size(), &v);
+        napi_set_element(env, arr, i, v);
+    };
+    string(0, r.s1);  // the text, also when empty
+    number(1, double(r.tokens_generated));
+    if (r.prompt_tokens >= 0) number(2, double(r.prompt_tokens));
+    if (r.has_cost) number(3, r.cost);
+    if (r.has_time) number(4, r.time);
+    if (!r.s2.empty()) string(5, r.s2);
+    if (r.completion_tokens >= 0) number(6, double(r.completion_tokens));
+    if (r.total_tokens >= 0) number(7, double(r.total_tokens));
+    if (!r.s3.empty()) string(8, r.s3);
+    if (r.elapsed >= 0) number(9, r.elapsed);
+    if (r.first_token >= 0) number(10, r.first_token);
+    if (r.streamed > 0) number(11, double(r.streamed));
     return Napi::Value(env, arr);
 }
 
@@ -425,36 +431,21 @@ Napi::Value Client::StartRequest(Napi::Env env, int32_t mode, StartFn &&start) {
 }
 
 // generate(mode, prompt, model, max_tokens, temperature, top_p, top_k,
-//          repetition_penalty, stream, extraJson, timeout, idleTimeout) -> id | error object
-// (positional: cheaper than reading named properties from C++)
+//          repetition_penalty, stream, extraJson, timeout, idleTimeout,
+//          messages, stop, presencePenalty, frequencyPenalty, seed,
+//          systemPrompt) -> id | error object
+// (positional: cheaper than reading named properties from C++). With
+// `messages` (an array of { role, content }) it is a chat and `prompt` is
+// not read; `systemPrompt` then comes first as a "system" message.
 Napi::Value Client::Generate(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
     EnsureOpen(env);
     int32_t mode = info[0].As<Napi::Number>().Int32Value();
-    realm_generate_params_t p = REALM_GENERATE_PARAMS_INIT;
-    std::string prompt = StringArg(env, info[1], "generate: 'prompt'");
-    p.prompt = prompt.c_str();
-    bool present;
-    std::string model = OptString(env, info[2], "model", &present);
-    if (present) p.model = model.c_str();
-    double d;
-    const double maxint = 9007199254740991.0;
-    if (OptUint(env, info[3], "max_tokens", 0, maxint, &d)) p.max_tokens = int64_t(d);
-    p.temperature = NonNegative(env, info[4], "temperature");
-    p.top_p = NonNegative(env, info[5], "top_p");
-    if (OptUint(env, info[6], "top_k", 0, maxint, &d)) p.top_k = int64_t(d);
-    p.repetition_penalty = NonNegative(env, info[7], "repetition_penalty");
-    bool stream = false;
-    OptBool(env, info[8], "stream", &stream);
-    p.stream = (mode == MODE_STREAM || stream) ? 1 : 0;
-    std::string extra;
-    if (info[9].IsString()) {
-        extra = StringArg(env, info[9], "generate: 'extraParams'");
-        p.extra_params_json = extra.c_str();
-    }
+    GenerateArgs a;
+    ReadGenerateArgs(info, 1, mode == MODE_STREAM, &a);
     realm_call_options_t co = CallOpts(env, info[10], info[11]);
     return StartRequest(env, mode, [&](const realm_handler_t *h, realm_request_t **req, realm_error_t **err) {
-        return realm_generate(client_, &p, &co, h, req, err);
+        return realm_generate(client_, &a.params, &co, h, req, err);
     });
 }
 

@@ -41,7 +41,7 @@ uint32_t ApplyClientOptions(Napi::Env env, const Napi::Object &o, realm_options_
     std::string s = OptString(env, o.Get("url"), "url", &present);
     if (present) {
         realm_status_t st = realm_options_set_url(opts, s.c_str());
-        if (st != REALM_OK) ThrowRealm(env, st, "invalid url '" + s + "': expected ws://host[:port][/path] or wss://...");
+        if (st != REALM_OK) ThrowRealm(env, st, "invalid url '" + s + "': expected ws://host[:port][/path], wss://..., http://... or https://...");
     }
     SetString(env, o, "apiKey", opts, &realm_options_set_api_key);
     s = OptString(env, o.Get("tenantId"), "tenantId", &present);

@@ -43,3 +43,19 @@ test('error-handling.mjs reports an unreachable server', async () => {
   assert.equal(r.code, 1);
   assert.match(r.stderr, /could not connect: CONNECT_FAILED/);
 });
+
+test('chat.mjs on each dialect the URL picks (argv[2])', async () => {
+  const base = `127.0.0.1:${server.port}`;
+  for (const [url, reason] of [
+    [`ws://${base}/`, 'null'],
+    [`ws://${base}/v1/chat/completions`, 'length'],
+    [`http://${base}/v1`, 'length'],
+  ]) {
+    const r = await runNode([path.join(repoRoot, 'examples', 'node', 'chat.mjs'), url]);
+    assert.equal(r.code, 0, `${url}: ${r.stderr}`);
+    assert.match(r.stdout, /^chat: \S.*\n {2}finishReason: (null|length|stop)\n {2}usage: prompt \d+, completion \d+, total (\d+|-)$/m, url);
+    assert.match(r.stdout, /^chatStream: The capital of France is /m, url);
+    assert.match(r.stdout, new RegExp(`^ {2}finishReason: ${reason}\\n {2}usage: prompt (\\d+|-), completion 40, total (\\d+|-)$`, 'm'), url);
+    assert.match(r.stdout, /^ {2}time to first token \d+\.\d ms, total \d+\.\d ms, \d+ tokens\/s$/m, url);
+  }
+});

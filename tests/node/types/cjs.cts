@@ -27,3 +27,17 @@ export async function wsClient(): Promise<void> {
   void [id, result];
   client.disconnect();
 }
+
+export async function chat(): Promise<void> {
+  const { RealmWebSocketClient } = realm;
+  const client = new RealmWebSocketClient({ url: 'http://127.0.0.1:8080/v1', model: 'm' });
+  const messages: realm.ChatMessage[] = [{ role: 'user', content: 'hi' }];
+  const r: realm.ChatResult = await client.chat(messages, { systemPrompt: 's', stop: ['x'], seed: 1 });
+  const stream: realm.TokenStream = client.chatStream(messages, { maxTokens: 10 });
+  for await (const token of stream) process.stdout.write(token);
+  const usage: realm.Usage | undefined = stream.result?.usage;
+  const list: realm.ModelList = await client.models();
+  void [r.finishReason, usage, list.data];
+  // @ts-expect-error unknown option
+  await client.chat(messages, { maxToken: 1 });
+}
