@@ -96,7 +96,7 @@ CallOutcome generate(ServerState &state, const serde::FunctionCall &call, const 
         UpstreamAsk ask;
         ask.messages.push_back(ChatMessage{"user", g.prompt});
         if (g.model) ask.model = *g.model;
-        ask.max_tokens = std::min(g.max_tokens, opt.max_tokens);
+        ask.max_tokens = g.max_tokens;  // the pool applies --max-tokens
         ask.temperature = g.temperature;
         ask.top_p = g.top_p;
         ask.dialect = "realm";

@@ -18,7 +18,8 @@ const char *usage_text() {
            "  --rate-limit-rpm N       requests per minute refill [60]\n"
            "  --rate-limit-burst N     bucket capacity [100]\n"
            "  --token-delay-ms N       per-token pause of streams [0 extended, 50 compat]\n"
-           "  --max-tokens N           server-side cap on streamed tokens per request [1000000]\n"
+           "  --max-tokens N           server-side cap on streamed tokens per request [1000000]; with\n"
+           "                           --upstream, the most max_tokens any generation asks an upstream for\n"
            "  --tls-cert FILE --tls-key FILE   serve wss://\n"
            "  --enable-faults          honour fault requests (Realm param / OpenAI body member / ws-system\n"
            "                           generate option \"fault\")\n"
@@ -192,6 +193,7 @@ ParseResult parse_options(int argc, char **argv, ServerOptions *o, std::string *
             o->token_delay_set = true;
         } else if (a == "--max-tokens") {
             if (!number(UINT64_MAX, &o->max_tokens)) return ParseResult::Error;
+            o->max_tokens_set = true;
         } else if (a == "--tls-cert") {
             if (!value(&v)) return ParseResult::Error;
             o->tls_cert = v;

@@ -258,6 +258,10 @@ void UpstreamPool::dispatch(const std::shared_ptr<UpstreamCall> &call) {
     // and the single-model ones (llama.cpp, vLLM) ignore its value.
     if (options_.upstream_model.empty()) p.model = a.model.empty() ? kDefaultUpstreamModel : a.model.c_str();
     if (a.max_tokens) p.max_tokens = int64_t(std::min<uint64_t>(*a.max_tokens, INT64_MAX));
+    // --max-tokens caps every generation, also those that name no limit (a
+    // ws-system generate has none, and small models may never stop).
+    if (options_.max_tokens_set && (p.max_tokens < 0 || uint64_t(p.max_tokens) > options_.max_tokens))
+        p.max_tokens = int64_t(std::min<uint64_t>(options_.max_tokens, INT64_MAX));
     if (a.temperature) p.temperature = *a.temperature;
     if (a.top_p) p.top_p = *a.top_p;
     if (a.presence_penalty) p.presence_penalty = *a.presence_penalty, p.set |= REALM_PARAM_PRESENCE_PENALTY;
