@@ -21,6 +21,7 @@ set(REALM_CORE_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/core/http_link.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/core/option_table.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/core/log.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/core/token_estimate.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/capi/version_api.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/capi/error_api.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/capi/options_api.cpp
@@ -28,6 +29,7 @@ set(REALM_CORE_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/capi/request_api.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/capi/batch_api.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/capi/log_api.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/capi/token_api.cpp
 )
 
 # Objects compiled once, linked into the shared and static libraries and the

@@ -119,9 +119,11 @@ extern "C" {
     "." REALM_VERSION_XSTR_(REALM_VERSION_PATCH)
 
 /** Library version string of the library actually loaded, e.g. "0.1.0".
- *  Static storage (never free it); never NULL. Any thread. */
+ *  Static storage (never free it); never NULL. Any thread.
+ *  @return "major.minor.patch" of the library loaded; static, never NULL. */
 REALM_API const char *realm_version(void);
-/** Library version as REALM_VERSION_NUM of the library actually loaded. Any thread. */
+/** Library version as REALM_VERSION_NUM of the library actually loaded. Any thread.
+ *  @return the loaded library's version as 0xMMmmpp (the layout of #REALM_VERSION_NUM). */
 REALM_API int realm_version_num(void);
 
 /** @} */
@@ -170,10 +172,15 @@ typedef enum realm_status {
 } realm_status_t;
 
 /** Static, upper-case name of a status ("RATE_LIMIT_EXCEEDED"); "UNKNOWN" if
- *  unknown. Never NULL; never free it. Any thread. */
+ *  unknown. Never NULL; never free it. Any thread.
+ *  @param status any status, known or not.
+ *  @return the static name, "UNKNOWN" for a status this version does not know; never NULL. */
 REALM_API const char *realm_status_name(realm_status_t status);
 /** Static, human-readable description of a status; never NULL; never free it.
- *  Any thread. */
+ *  Any thread.
+ *  @param status any status, known or not.
+ *  @return the static description ("unknown status" for a status this version does not
+ *      know); never NULL. */
 REALM_API const char *realm_strerror(realm_status_t status);
 
 /** Broad families of errors, so that bindings can build exception hierarchies. */
@@ -203,6 +210,8 @@ typedef struct realm_error_info {
  * The whole error table (every status including #REALM_OK), for bindings that
  * generate exception classes. `*count` (if count is non-NULL) receives the
  * number of rows. Static storage (never free it); never NULL. Any thread.
+ * @param count NULL, or where the number of rows is stored.
+ * @return the first row of the static table; never NULL.
  */
 REALM_API const realm_error_info_t *realm_get_error_table(size_t *count);
 
@@ -223,38 +232,60 @@ REALM_API const realm_error_info_t *realm_get_error_table(size_t *count);
 /** Opaque, immutable error object. */
 typedef struct realm_error realm_error_t;
 
-/** Frees an error the caller owns. Accepts NULL. Any thread. */
+/** Frees an error the caller owns. Accepts NULL. Any thread.
+ *  @param err an error the caller owns (from an `err` out-parameter or realm_error_copy()), or
+ *      NULL; never one passed to a callback or found in a queue event. */
 REALM_API void realm_error_destroy(realm_error_t *err);
 /** Deep copy (e.g. to keep an error passed to a callback), owned by the
  *  caller: free it with realm_error_destroy(). NULL if err is NULL or out of
- *  memory. Any thread. */
+ *  memory. Any thread.
+ *  @param err the error to copy (whoever owns it), or NULL.
+ *  @return a new error owned by the caller, or NULL (NULL err, out of memory). */
 REALM_API realm_error_t *realm_error_copy(const realm_error_t *err);
-/** Status of the error; #REALM_ERR_INVALID_ARGUMENT for NULL. */
+/** Status of the error; #REALM_ERR_INVALID_ARGUMENT for NULL.
+ *  @param err the error, or NULL.
+ *  @return its status (negative), #REALM_ERR_INVALID_ARGUMENT for NULL. */
 REALM_API realm_status_t realm_error_status(const realm_error_t *err);
 /**
  * Error code string: the server's code verbatim for server errors
  * (e.g. "RATE_LIMIT_EXCEEDED", "DISPATCH_ERROR", or an unknown code), otherwise
  * realm_status_name(status). Owned by err, valid as long as err; never NULL
  * ("" for a NULL err).
+ * @param err the error, or NULL.
+ * @return the code string, owned by err; "" for NULL.
  */
 REALM_API const char *realm_error_code(const realm_error_t *err);
 /** Human-readable message (server text for server errors). Owned by err,
- *  valid as long as err; never NULL ("" for a NULL err). */
+ *  valid as long as err; never NULL ("" for a NULL err).
+ *  @param err the error, or NULL.
+ *  @return the message, owned by err; "" for NULL. */
 REALM_API const char *realm_error_message(const realm_error_t *err);
-/** 1 if the same call may succeed if retried later, else 0 (also for NULL). */
+/** 1 if the same call may succeed if retried later, else 0 (also for NULL).
+ *  @param err the error, or NULL.
+ *  @return 1 or 0. */
 REALM_API int realm_error_retryable(const realm_error_t *err);
 /** Suggested wait before retrying in milliseconds, or -1 when the server gave
- *  none (also for NULL). */
+ *  none (also for NULL).
+ *  @param err the error, or NULL.
+ *  @return the wait in milliseconds (>= 0), or -1. */
 REALM_API int64_t realm_error_retry_after_ms(const realm_error_t *err);
 /** HTTP status of a rejected WebSocket upgrade or of an HTTP dialect's
- *  answer, or 0. */
+ *  answer, or 0.
+ *  @param err the error, or NULL.
+ *  @return the HTTP status, or 0 (none, or NULL err). */
 REALM_API int realm_error_http_status(const realm_error_t *err);
-/** WebSocket close code involved (1005 = closed without a code), or 0. */
+/** WebSocket close code involved (1005 = closed without a code), or 0.
+ *  @param err the error, or NULL.
+ *  @return the close code, or 0 (none, or NULL err). */
 REALM_API int realm_error_close_code(const realm_error_t *err);
 /** OpenAI error envelope `type` (e.g. "invalid_request_error"), "" when absent.
- *  Owned by err; never NULL. */
+ *  Owned by err; never NULL.
+ *  @param err the error, or NULL.
+ *  @return the type, owned by err; "" when absent or for NULL. */
 REALM_API const char *realm_error_type(const realm_error_t *err);
-/** OpenAI error envelope `param` (the offending field), "" when absent. Owned by err; never NULL. */
+/** OpenAI error envelope `param` (the offending field), "" when absent. Owned by err; never NULL.
+ *  @param err the error, or NULL.
+ *  @return the field name, owned by err; "" when absent or for NULL. */
 REALM_API const char *realm_error_param(const realm_error_t *err);
 
 /** @} */
@@ -278,20 +309,26 @@ REALM_API const char *realm_error_param(const realm_error_t *err);
 typedef struct realm_options realm_options_t;
 
 /** New options with defaults, owned by the caller (free with
- *  realm_options_destroy()). Returns NULL only when out of memory. */
+ *  realm_options_destroy()). Returns NULL only when out of memory.
+ *  @return new options with every default, or NULL when out of memory. */
 REALM_API realm_options_t *realm_options_new(void);
-/** Frees options. Accepts NULL. Clients created from them are not affected. */
+/** Frees options. Accepts NULL. Clients created from them are not affected.
+ *  @param opts options to free, or NULL. */
 REALM_API void realm_options_destroy(realm_options_t *opts);
 
 /** Server URL, "ws://host[:port][/path]", "wss://...", "http://..." or
  *  "https://..." ["ws://localhost:8080"]; the scheme in any case. The scheme
  *  and path pick the dialect unless realm_options_set_dialect says otherwise. User info ("user:pass@") in the URL is rejected:
  *  pass secrets with set_api_key.
+ *  @param opts the options to change.
+ *  @param url the URL, NUL-terminated; copied.
  *  @return #REALM_OK; #REALM_ERR_INVALID_URL for an unparsable URL, another
  *  scheme or user info; #REALM_ERR_INVALID_ARGUMENT for NULL opts or url. */
 REALM_API realm_status_t realm_options_set_url(realm_options_t *opts, const char *url);
 /** API key sent in the auth handshake when the server asks for it (a Bearer
  *  header on the HTTP dialects); NULL clears [none]. Never logged.
+ *  @param opts the options to change.
+ *  @param api_key the key, UTF-8, NUL-terminated (copied), or NULL to clear it.
  *  @return #REALM_OK; #REALM_ERR_INVALID_ARGUMENT for NULL opts or a key that
  *  is not UTF-8. */
 REALM_API realm_status_t realm_options_set_api_key(realm_options_t *opts, const char *api_key);
@@ -299,41 +336,61 @@ REALM_API realm_status_t realm_options_set_api_key(realm_options_t *opts, const 
  *  [none: the tenant of the API key when the server authenticates, else a random UUIDv4].
  *  If the server authenticates the key to a different tenant, connect fails with
  *  REALM_ERR_UNAUTHORIZED.
+ *  @param opts the options to change.
+ *  @param tenant_id the tenant id, NUL-terminated (copied), or NULL to clear it.
  *  @return #REALM_OK; #REALM_ERR_INVALID_ARGUMENT for NULL opts or a bad id. */
 REALM_API realm_status_t realm_options_set_tenant_id(realm_options_t *opts, const char *tenant_id);
 /** Default model put in generate params when the call names none; NULL clears [none].
+ *  @param opts the options to change.
+ *  @param model the model name, UTF-8, NUL-terminated (copied), or NULL to clear it.
  *  @return #REALM_OK; #REALM_ERR_INVALID_ARGUMENT for NULL opts or bad UTF-8. */
 REALM_API realm_status_t realm_options_set_model(realm_options_t *opts, const char *model);
 /** Time allowed for TCP + TLS + upgrade + auth handshake, 1..3600000 ms [10000].
+ *  @param opts the options to change.
+ *  @param ms the connect timeout in milliseconds, 1..3600000.
  *  @return #REALM_OK; #REALM_ERR_INVALID_ARGUMENT for NULL opts or out of range. */
 REALM_API realm_status_t realm_options_set_connect_timeout_ms(realm_options_t *opts, uint32_t ms);
 /** Default total time allowed per request from acceptance to its terminal event
  *  (includes queue time), 0 = none, else 1..86400000 ms [30000]. A request
  *  that runs out ends with #REALM_ERR_TIMEOUT.
+ *  @param opts the options to change.
+ *  @param ms the request timeout in milliseconds, 0 (none) or 1..86400000.
  *  @return #REALM_OK; #REALM_ERR_INVALID_ARGUMENT for NULL opts or out of range. */
 REALM_API realm_status_t realm_options_set_request_timeout_ms(realm_options_t *opts, uint32_t ms);
 /** Default maximum silence between frames of a sent request, 0 = none [0].
  *  Against servers that serve one request at a time (no "interleave"), the
  *  clock starts at the request's first frame, so queueing is not idle time.
  *  A request that stays silent longer ends with #REALM_ERR_IDLE_TIMEOUT.
+ *  @param opts the options to change.
+ *  @param ms the idle timeout in milliseconds, 0 (none) or 1..86400000.
  *  @return #REALM_OK; #REALM_ERR_INVALID_ARGUMENT for NULL opts or out of range. */
 REALM_API realm_status_t realm_options_set_idle_timeout_ms(realm_options_t *opts, uint32_t ms);
 /** Reconnect automatically after an established connection drops [1].
+ *  @param opts the options to change.
+ *  @param enabled 1 to reconnect, 0 not to.
  *  @return #REALM_OK; #REALM_ERR_INVALID_ARGUMENT for NULL opts or a value
  *  other than 0 or 1. */
 REALM_API realm_status_t realm_options_set_reconnect(realm_options_t *opts, int enabled);
 /** First reconnect delay, 1..3600000 ms [1000]. Delay n = min(base * 2^(n-1), cap) +/- jitter.
+ *  @param opts the options to change.
+ *  @param ms the first delay in milliseconds, 1..3600000.
  *  @return #REALM_OK; #REALM_ERR_INVALID_ARGUMENT for NULL opts or out of range. */
 REALM_API realm_status_t realm_options_set_backoff_base_ms(realm_options_t *opts, uint32_t ms);
 /** Largest reconnect delay, >= 1 ms [30000].
+ *  @param opts the options to change.
+ *  @param ms the largest delay in milliseconds, 1..86400000.
  *  @return #REALM_OK; #REALM_ERR_INVALID_ARGUMENT for NULL opts or out of range. */
 REALM_API realm_status_t realm_options_set_backoff_cap_ms(realm_options_t *opts, uint32_t ms);
 /** Reconnect attempts before giving up, 0 = unlimited [10; openai-ws: 5, as openai-ws.md 8 says].
  *  After the last one, waiting requests end with #REALM_ERR_CONNECTION_LOST
  *  and new ones are refused with #REALM_ERR_NOT_CONNECTED.
- *  @return #REALM_OK; #REALM_ERR_INVALID_ARGUMENT for NULL opts. */
+ *  @param opts the options to change.
+ *  @param n attempts, 0 (unlimited) or 1..1000000.
+ *  @return #REALM_OK; #REALM_ERR_INVALID_ARGUMENT for NULL opts or out of range. */
 REALM_API realm_status_t realm_options_set_backoff_max_attempts(realm_options_t *opts, uint32_t n);
 /** Jitter as a percentage of the delay, applied +/-, 0..100 [20].
+ *  @param opts the options to change.
+ *  @param pct jitter in percent of the delay, 0..100.
  *  @return #REALM_OK; #REALM_ERR_INVALID_ARGUMENT for NULL opts or out of range. */
 REALM_API realm_status_t realm_options_set_backoff_jitter_percent(realm_options_t *opts, uint32_t pct);
 /** Keepalive ping interval once authenticated, 0 = off [30000]. A ping is sent
@@ -341,16 +398,23 @@ REALM_API realm_status_t realm_options_set_backoff_jitter_percent(realm_options_
  *  declared dead (REALM_ERR_CONNECTION_LOST) when neither its pong nor any
  *  frame arrives within one interval, except while a request is being served
  *  by a server that answers pings only between requests (no "interleave").
+ *  @param opts the options to change.
+ *  @param ms the interval in milliseconds, 0 (no keepalive) or 1..86400000.
  *  @return #REALM_OK; #REALM_ERR_INVALID_ARGUMENT for NULL opts or out of range. */
 REALM_API realm_status_t realm_options_set_ping_interval_ms(realm_options_t *opts, uint32_t ms);
 /** PEM file of CA certificates trusted for wss:// and https:// in addition to
  *  the system's; NULL clears. The file is read when connecting: a missing or
  *  unreadable file makes connecting fail (#REALM_ERR_CONNECT_FAILED or
  *  #REALM_ERR_TLS, the message naming the file).
+ *  @param opts the options to change.
+ *  @param path path of the PEM file, NUL-terminated (copied; not opened until connecting), or NULL
+ *      to clear it.
  *  @return #REALM_OK; #REALM_ERR_INVALID_ARGUMENT for NULL opts or "". */
 REALM_API realm_status_t realm_options_set_tls_ca_file(realm_options_t *opts, const char *path);
 /** DANGER: 1 disables certificate and host-name verification for wss:// and
  *  https:// [0].
+ *  @param opts the options to change.
+ *  @param insecure 1 to skip verification (tests only), 0 to verify.
  *  @return #REALM_OK; #REALM_ERR_INVALID_ARGUMENT for NULL opts or a value
  *  other than 0 or 1. */
 REALM_API realm_status_t realm_options_set_tls_insecure(realm_options_t *opts, int insecure);
@@ -360,6 +424,8 @@ REALM_API realm_status_t realm_options_set_tls_insecure(realm_options_t *opts, i
  *  sent and fails alone with REALM_ERR_MESSAGE_TOO_LARGE (servers close the
  *  connection on an oversized message; the upstream server's frame limit is
  *  16 MiB).
+ *  @param opts the options to change.
+ *  @param bytes the limit in bytes, 1024..1073741824.
  *  @return #REALM_OK; #REALM_ERR_INVALID_ARGUMENT for NULL opts or out of range. */
 REALM_API realm_status_t realm_options_set_max_message_size(realm_options_t *opts, size_t bytes);
 /** Most requests waiting for a connection, 1..1048576 [4096]: back-pressure
@@ -373,6 +439,8 @@ REALM_API realm_status_t realm_options_set_max_message_size(realm_options_t *opt
  *  ended, whatever its state (each costs its request frame plus about 1 KiB,
  *  and its received text until it ends); past that, start functions return
  *  REALM_ERR_QUEUE_FULL as well.
+ *  @param opts the options to change.
+ *  @param n the limit, 1..1048576.
  *  @return #REALM_OK; #REALM_ERR_INVALID_ARGUMENT for NULL opts or out of range. */
 REALM_API realm_status_t realm_options_set_max_queued_requests(realm_options_t *opts, uint32_t n);
 /** Requests one client holds at once (accepted, not yet ended) with the default
@@ -389,6 +457,8 @@ REALM_API realm_status_t realm_options_set_max_queued_requests(realm_options_t *
  *  up to this much CPU time per request and per burst of frames; 0 = always
  *  sleep. The event thread is shared by all clients of the process: it polls
  *  while any client's window is open.
+ *  @param opts the options to change.
+ *  @param us the window in microseconds, 0..1000000.
  *  @return #REALM_OK; #REALM_ERR_INVALID_ARGUMENT for NULL opts or out of range. */
 REALM_API realm_status_t realm_options_set_busy_poll_us(realm_options_t *opts, uint32_t us);
 
@@ -411,6 +481,9 @@ REALM_API realm_status_t realm_options_set_busy_poll_us(realm_options_t *opts, u
  *
  * A dialect that does not fit the URL's scheme makes realm_client_new fail
  * with REALM_ERR_INVALID_ARGUMENT.
+ *  @param opts the options to change.
+ *  @param name "auto", "realm", "openai-ws", "openai-http", "tekton" or "ws-system",
+ *      NUL-terminated.
  * @return #REALM_OK; #REALM_ERR_INVALID_ARGUMENT for NULL opts or name, or an
  * unknown name.
  */
@@ -422,6 +495,9 @@ REALM_API realm_status_t realm_options_set_dialect(realm_options_t *opts, const 
  * Connection, Upgrade, Sec-WebSocket-*); `value` must not contain CR, LF or
  * NUL. A NULL value removes every header of that name. Values are never
  * logged.
+ * @param opts the options to change.
+ * @param name the header name, NUL-terminated (copied).
+ * @param value its value, NUL-terminated (copied), or NULL to remove every header of that name.
  * @return #REALM_OK; #REALM_ERR_INVALID_ARGUMENT for NULL opts, a bad or
  * reserved name, or a bad value.
  */
@@ -454,6 +530,11 @@ REALM_API realm_status_t realm_options_set_header(realm_options_t *opts, const c
  * Each key has the rules of its typed setter. On failure the option keeps its
  * value and *err (if err is non-NULL) names the key and the rule; secrets are
  * never quoted.
+ *  @param opts the options to change.
+ *  @param key the option's name (one of the keys above), NUL-terminated.
+ *  @param value its value as text, NUL-terminated (copied); not NULL (to clear a string option, use
+ *      its typed setter with NULL).
+ *  @param err NULL, or receives a new error (owned by the caller) when the call fails.
  * @return #REALM_OK, #REALM_ERR_INVALID_ARGUMENT (unknown key, bad value,
  * NULL opts/key/value) or #REALM_ERR_INVALID_URL.
  */
@@ -513,39 +594,70 @@ typedef enum realm_outcome {
  */
 /** Generated text: for streams the concatenation of all tokens, otherwise
  *  data.text; "" (len 0) when there is none. Never NULL; NUL-terminated.
- *  `*len` (if len is non-NULL) receives its length in bytes. Owned by r. */
+ *  `*len` (if len is non-NULL) receives its length in bytes. Owned by r.
+ *  @param r the result, or NULL.
+ *  @param len NULL, or receives the length in bytes (0 for NULL r).
+ *  @return the text, owned by r; "" for NULL r. */
 REALM_API const char *realm_result_text(const realm_result_t *r, size_t *len);
-/** tokens_generated, or -1 if the server did not send it. */
+/** tokens_generated, or -1 if the server did not send it.
+ *  @param r the result, or NULL.
+ *  @return the count, or -1 (absent, or NULL r). */
 REALM_API int64_t realm_result_tokens_generated(const realm_result_t *r);
-/** prompt_tokens, or -1 if absent. */
+/** prompt_tokens, or -1 if absent.
+ *  @param r the result, or NULL.
+ *  @return the count, or -1 (absent, or NULL r). */
 REALM_API int64_t realm_result_prompt_tokens(const realm_result_t *r);
-/** cost_usd; returns 1 and stores it in *out (if out is non-NULL) if present, else 0. */
+/** cost_usd; returns 1 and stores it in *out (if out is non-NULL) if present, else 0.
+ *  @param r the result, or NULL.
+ *  @param out NULL, or receives the cost in US dollars when present (untouched otherwise).
+ *  @return 1 if present, 0 if absent or r is NULL. */
 REALM_API int realm_result_cost_usd(const realm_result_t *r, double *out);
-/** time_ms; returns 1 and stores it in *out (if out is non-NULL) if present, else 0. */
+/** time_ms; returns 1 and stores it in *out (if out is non-NULL) if present, else 0.
+ *  @param r the result, or NULL.
+ *  @param out NULL, or receives the server's time in milliseconds when present (untouched
+ *      otherwise).
+ *  @return 1 if present, 0 if absent or r is NULL. */
 REALM_API int realm_result_time_ms(const realm_result_t *r, double *out);
-/** Number of tokens streamed to the handler (0 for a single-frame answer). */
+/** Number of tokens streamed to the handler (0 for a single-frame answer).
+ *  @param r the result, or NULL.
+ *  @return the number of tokens, 0 for NULL r. */
 REALM_API int64_t realm_result_streamed_tokens(const realm_result_t *r);
 /** The raw JSON of the server's final `data` value (e.g. health or metadata
  *  object, an HTTP dialect's whole JSON answer); "null" if absent. Never
  *  NULL; NUL-terminated; owned by r. `*len` (if len is non-NULL) receives
- *  its length in bytes. */
+ *  its length in bytes.
+ *  @param r the result, or NULL.
+ *  @param len NULL, or receives the length in bytes.
+ *  @return the JSON text, owned by r; "null" when absent or r is NULL. */
 REALM_API const char *realm_result_json(const realm_result_t *r, size_t *len);
 /** Why generation stopped, as the server said ("stop", "length", ...), ""
- *  when it did not say. Never NULL; owned by r. */
+ *  when it did not say. Never NULL; owned by r.
+ *  @param r the result, or NULL.
+ *  @return the reason, owned by r; "" when absent or r is NULL. */
 REALM_API const char *realm_result_finish_reason(const realm_result_t *r);
-/** Usage: completion tokens, or -1 if the server did not send it. */
+/** Usage: completion tokens, or -1 if the server did not send it.
+ *  @param r the result, or NULL.
+ *  @return the count, or -1 (absent, or NULL r). */
 REALM_API int64_t realm_result_completion_tokens(const realm_result_t *r);
-/** Usage: total tokens, or -1 if the server did not send it. */
+/** Usage: total tokens, or -1 if the server did not send it.
+ *  @param r the result, or NULL.
+ *  @return the count, or -1 (absent, or NULL r). */
 REALM_API int64_t realm_result_total_tokens(const realm_result_t *r);
-/** The model the server said it used ("" when it did not say). Never NULL; owned by r. */
+/** The model the server said it used ("" when it did not say). Never NULL; owned by r.
+ *  @param r the result, or NULL.
+ *  @return the model name, owned by r; "" when absent or r is NULL. */
 REALM_API const char *realm_result_model(const realm_result_t *r);
 /** Round trip measured by the client from the moment the request was written
  *  to its connection until its end, in milliseconds; -1 if it was never sent
- *  (or r is NULL). */
+ *  (or r is NULL).
+ *  @param r the result, or NULL.
+ *  @return milliseconds, or -1. */
 REALM_API double realm_result_elapsed_ms(const realm_result_t *r);
 /** Time to first token measured by the client from the moment the request
  *  was written to its connection, in milliseconds; -1 if no token arrived
- *  (or r is NULL). */
+ *  (or r is NULL).
+ *  @param r the result, or NULL.
+ *  @return milliseconds, or -1. */
 REALM_API double realm_result_first_token_ms(const realm_result_t *r);
 
 /** @} */
@@ -558,7 +670,12 @@ REALM_API double realm_result_first_token_ms(const realm_result_t *r);
 
 /** Token batch callback: `count` >= 1 tokens, in order, laid out with the
  *  stride of realm_handler_t.token_size. Runs on the event thread; must not
- *  block. `tokens` and their text are valid only during the call. */
+ *  block. `tokens` and their text are valid only during the call.
+ *  @param user realm_handler_t.user, unchanged.
+ *  @param req the request (valid during the call; the caller's reference keeps it longer).
+ *  @param tokens the first token; the array has `count` entries with the stride
+ *      realm_handler_t.token_size.
+ *  @param count number of tokens, >= 1. */
 typedef void (*realm_tokens_cb)(void *user, realm_request_t *req,
                                 const realm_token_t *tokens, size_t count);
 /**
@@ -568,6 +685,13 @@ typedef void (*realm_tokens_cb)(void *user, realm_request_t *req,
  * Both belong to the library and are valid only during the call (copy the
  * error with realm_error_copy() to keep it). `req` stays valid while the
  * caller holds its reference; it may be released from inside this callback.
+ * @param user realm_handler_t.user, unchanged.
+ * @param req the request (see above).
+ * @param outcome how it ended.
+ * @param result with #REALM_OUTCOME_COMPLETE: the result (owned by the library, valid during the
+ *     call); else NULL.
+ * @param error with #REALM_OUTCOME_ERROR or #REALM_OUTCOME_CANCELLED: the error (owned by the
+ *     library, valid during the call); else NULL.
  */
 typedef void (*realm_done_cb)(void *user, realm_request_t *req, realm_outcome_t outcome,
                               const realm_result_t *result, const realm_error_t *error);
@@ -577,6 +701,9 @@ typedef void (*realm_done_cb)(void *user, realm_request_t *req, realm_outcome_t 
  * `stream_start`), with the model it runs (UTF-8, NUL-terminated, "" when it
  * named none; valid only during the call). At most once per request, before
  * its tokens. Event thread.
+ * @param user realm_handler_t.user, unchanged.
+ * @param req the request (valid during the call; the caller's reference keeps it longer).
+ * @param model the model the server runs it on, "" when it named none; valid during the call.
  */
 typedef void (*realm_started_cb)(void *user, realm_request_t *req, const char *model);
 
@@ -642,6 +769,7 @@ typedef struct realm_queue_event {
 
 /** New empty queue, owned by the caller (free it with realm_queue_destroy()).
  *  Any thread.
+ *  @param out receives the new queue; not NULL.
  *  @return #REALM_OK; #REALM_ERR_INVALID_ARGUMENT for NULL out;
  *  #REALM_ERR_NO_MEMORY; #REALM_ERR_INTERNAL when its eventfd cannot be
  *  created (e.g. out of file descriptors). */
@@ -650,6 +778,7 @@ REALM_API realm_status_t realm_queue_new(realm_queue_t **out);
  * Frees a queue and any events still in it. Accepts NULL. Call only when no
  * accepted request still reports to it (its DONE event was polled) and no
  * client still has it as event queue.
+ * @param q the queue to free, or NULL.
  */
 REALM_API void realm_queue_destroy(realm_queue_t *q);
 /**
@@ -657,12 +786,17 @@ REALM_API void realm_queue_destroy(realm_queue_t *q);
  * the consumer has drained the queue. Read it (8 bytes) or ignore its value,
  * then poll until realm_queue_poll returns fewer than `max`. Owned by the queue
  * (do not close it). -1 for NULL.
+ * @param q the queue, or NULL.
+ * @return the eventfd (owned by the queue), or -1 for NULL q.
  */
 REALM_API int realm_queue_fd(const realm_queue_t *q);
 /**
  * Optional callback run on the event thread under the same condition as the fd
  * (at most once per burst, after the consumer drained the queue). It must only
  * signal another thread (it must not poll the queue). Pass NULL to remove.
+ * @param q the queue.
+ * @param notify the callback, run on the event thread with `user`; NULL removes it.
+ * @param user passed to `notify` unchanged.
  * @return #REALM_OK, or #REALM_ERR_INVALID_ARGUMENT for a NULL queue.
  */
 REALM_API realm_status_t realm_queue_set_notify(realm_queue_t *q, void (*notify)(void *user), void *user);
@@ -672,6 +806,11 @@ REALM_API realm_status_t realm_queue_set_notify(realm_queue_t *q, void (*notify)
  * batches of one request are merged. Events (and their pointers) stay valid
  * until the next poll on this queue or its destruction. Not thread-safe
  * against concurrent polls of the same queue.
+ * @param q the queue, or NULL.
+ * @param out array of at least `max` events to fill, or NULL.
+ * @param max capacity of `out`.
+ * @return the number of events stored in `out` (0..max); 0 for NULL q or out, max 0, or an empty
+ *     queue.
  */
 REALM_API size_t realm_queue_poll(realm_queue_t *q, realm_queue_event_t *out, size_t max);
 
@@ -691,7 +830,10 @@ typedef enum realm_log_level {
     REALM_LOG_DEBUG = 4   /**< protocol detail, libwebsockets' own messages */
 } realm_log_level_t;
 
-/** A log line: `message` is UTF-8, without a trailing newline, valid during the call. */
+/** A log line: `message` is UTF-8, without a trailing newline, valid during the call.
+ *  @param user the `user` given to realm_set_log_callback(), unchanged.
+ *  @param level the line's level.
+ *  @param message the line: UTF-8, NUL-terminated, no trailing newline; valid during the call. */
 typedef void (*realm_log_cb)(void *user, realm_log_level_t level, const char *message);
 
 /**
@@ -704,6 +846,10 @@ typedef void (*realm_log_cb)(void *user, realm_log_level_t level, const char *me
  * that logs), must not block and must not call back into the library. When
  * this returns, the previous callback is not running and will not be called
  * again.
+ * @param cb the callback, or NULL for the default.
+ * @param user passed to `cb` unchanged.
+ * @param max_level the least important level passed on, #REALM_LOG_ERROR..#REALM_LOG_DEBUG
+ *     (checked even when cb is NULL).
  * @return #REALM_OK, or #REALM_ERR_INVALID_ARGUMENT for a level outside 1..4.
  */
 REALM_API realm_status_t realm_set_log_callback(realm_log_cb cb, void *user, realm_log_level_t max_level);
@@ -748,11 +894,18 @@ typedef struct realm_client_event {
 } realm_client_event_t;
 
 /** Connection event callback (realm_client_set_event_callback()). Runs on
- *  the event thread; must not block; `event` is valid only during the call. */
+ *  the event thread; must not block; `event` is valid only during the call.
+ *  @param user the `user` given to realm_client_set_event_callback(), unchanged.
+ *  @param client the client the event is about.
+ *  @param event the event; valid during the call. */
 typedef void (*realm_client_event_cb)(void *user, realm_client_t *client,
                                       const realm_client_event_t *event);
 /** Completion of connect/disconnect: status REALM_OK or the error (valid
- *  only during the call; NULL on success). Event thread. */
+ *  only during the call; NULL on success). Event thread.
+ *  @param user the `user` given to the connect or disconnect call, unchanged.
+ *  @param client the client.
+ *  @param status #REALM_OK, or the error status.
+ *  @param error NULL on success, else the error (owned by the library, valid during the call). */
 typedef void (*realm_complete_cb)(void *user, realm_client_t *client,
                                   realm_status_t status, const realm_error_t *error);
 
@@ -760,6 +913,9 @@ typedef void (*realm_complete_cb)(void *user, realm_client_t *client,
  * Creates a client (not yet connected). `opts` may be NULL for defaults and is
  * copied. Starts the process's event thread if this is the first client.
  * The caller owns *out and must call realm_client_destroy.
+ * @param opts the options (copied), or NULL for the defaults.
+ * @param out receives the new client (NULL on failure); not NULL.
+ * @param err NULL, or receives a new error (owned by the caller) when the call fails.
  * @return #REALM_OK; #REALM_ERR_INVALID_ARGUMENT (NULL out; a dialect that
  * does not fit the URL; a ws-system key missing, unreadable or malformed);
  * #REALM_ERR_NO_MEMORY; #REALM_ERR_INTERNAL (event thread could not start;
@@ -774,6 +930,7 @@ REALM_API realm_status_t realm_client_new(const realm_options_t *opts, realm_cli
  * does not block: the destruction completes after the callback returns.
  * Batches of this client must have been sent or discarded first. Stops the
  * event thread if this was the last client.
+ * @param client the client to destroy, or NULL.
  */
 REALM_API void realm_client_destroy(realm_client_t *client);
 
@@ -783,6 +940,9 @@ REALM_API void realm_client_destroy(realm_client_t *client);
  * NULL to remove. When this returns, the previous callback is not running and
  * will not be called again (it waits for a call in progress; a callback may
  * replace itself).
+ * @param client the client.
+ * @param cb the callback, or NULL to remove it.
+ * @param user passed to `cb` unchanged.
  * @return #REALM_OK, or #REALM_ERR_INVALID_ARGUMENT for a NULL client.
  */
 REALM_API realm_status_t realm_client_set_event_callback(realm_client_t *client,
@@ -790,6 +950,9 @@ REALM_API realm_status_t realm_client_set_event_callback(realm_client_t *client,
 /** Routes connection events to a queue (REALM_QEV_CLIENT, carrying `user`)
  *  instead of the callback; NULL removes. The queue must outlive the client or
  *  be removed first. Same guarantee as realm_client_set_event_callback.
+ *  @param client the client.
+ *  @param q the queue, or NULL to stop routing events to a queue.
+ *  @param user carried by every #REALM_QEV_CLIENT event of this client.
  *  @return #REALM_OK, or #REALM_ERR_INVALID_ARGUMENT for a NULL client. */
 REALM_API realm_status_t realm_client_set_event_queue(realm_client_t *client, realm_queue_t *q,
                                                       void *user);
@@ -802,6 +965,9 @@ REALM_API realm_status_t realm_client_set_event_queue(realm_client_t *client, re
  * REALM_ERR_CANCELLED (disconnect or destroy first). The first attempt is not
  * retried; reconnection applies to established connections that drop.
  * Connecting an already connected client completes at once with REALM_OK.
+ * @param client the client.
+ * @param cb completion callback, or NULL.
+ * @param user passed to `cb` unchanged.
  * @return #REALM_OK (`cb` will be called), #REALM_ERR_INVALID_ARGUMENT for a
  * NULL client, #REALM_ERR_INVALID_STATE while the client is being destroyed,
  * #REALM_ERR_INTERNAL if the event thread is shutting down (then `cb` is
@@ -812,6 +978,9 @@ REALM_API realm_status_t realm_client_connect(realm_client_t *client, realm_comp
 /**
  * Blocking connect, bounded by `timeout_ms` (0 = the connect timeout plus a
  * margin of one second). Not on the event thread.
+ * @param client the client.
+ * @param timeout_ms the longest wait in milliseconds, 0 for the default above.
+ * @param err NULL, or receives a new error (owned by the caller) when the call fails.
  * @return the same statuses as the callback of realm_client_connect, or
  * #REALM_ERR_TIMEOUT when `timeout_ms` passes first, or
  * #REALM_ERR_INVALID_STATE on the event thread, or
@@ -827,6 +996,9 @@ REALM_API realm_status_t realm_client_connect_wait(realm_client_t *client, uint3
  * the connection itself closes on the event thread right after. `cb` (may be
  * NULL) runs once closed with REALM_OK, on the event thread. The client may be
  * connected again later.
+ * @param client the client.
+ * @param cb completion callback, or NULL.
+ * @param user passed to `cb` unchanged.
  * @return #REALM_OK, #REALM_ERR_INVALID_ARGUMENT for a NULL client, or
  * #REALM_ERR_INTERNAL if the event thread is shutting down.
  */
@@ -834,26 +1006,42 @@ REALM_API realm_status_t realm_client_disconnect(realm_client_t *client, realm_c
                                                  void *user);
 /** Blocking disconnect: returns once the connection is closed and every
  *  accepted request has ended. Not on the event thread.
+ *  @param client the client.
  *  @return #REALM_OK; #REALM_ERR_INVALID_STATE on the event thread;
  *  #REALM_ERR_INVALID_ARGUMENT for a NULL client; #REALM_ERR_INTERNAL if the
  *  event thread is shutting down. */
 REALM_API realm_status_t realm_client_disconnect_wait(realm_client_t *client);
 
 /** Current state (REALM_STATE_CLOSED for NULL). Any thread; the value may
- *  change right after it is read. */
+ *  change right after it is read.
+ *  @param client the client, or NULL.
+ *  @return the state at the time of the call. */
 REALM_API realm_conn_state_t realm_client_state(const realm_client_t *client);
 /**
  * Copies the tenant id in effect (NUL-terminated) into buf and returns its
  * length, or -1 for NULL client. Truncates to cap-1 bytes; returns the full
  * length, so a return >= cap means truncated. 0 if none yet. buf may be NULL
  * (with any cap) to ask for the length only.
+ * @param client the client, or NULL.
+ * @param buf where to copy the text, or NULL.
+ * @param cap size of `buf` in bytes, terminator included.
+ * @return the full length in bytes (without terminator), or -1 for a NULL client (or an internal
+ *     failure).
  */
 REALM_API int realm_client_tenant_id(const realm_client_t *client, char *buf, size_t cap);
-/** Same contract as realm_client_tenant_id, for the server version of the last welcome. */
+/** Same contract as realm_client_tenant_id, for the server version of the last welcome.
+ *  @param client the client, or NULL.
+ *  @param buf where to copy the text, or NULL.
+ *  @param cap size of `buf` in bytes, terminator included.
+ *  @return the full length in bytes (without terminator; 0 before the first welcome), or -1 for a
+ *      NULL client (or an internal failure). */
 REALM_API int realm_client_server_version(const realm_client_t *client, char *buf, size_t cap);
 /** 1 if the server announced protocol extension `name` in its last welcome
  *  ("interleave", "cancel", "retry_after", "terminal"), else 0 (also for a
- *  NULL client or name). */
+ *  NULL client or name).
+ *  @param client the client, or NULL.
+ *  @param name the extension's name, NUL-terminated, or NULL.
+ *  @return 1 or 0. */
 REALM_API int realm_client_has_extension(const realm_client_t *client, const char *name);
 
 /** @} */
@@ -963,29 +1151,64 @@ typedef struct realm_generate_params {
  *  client fixed to /completions is refused (REALM_ERR_INVALID_ARGUMENT).
  *  Errors: see @ref requests (also #REALM_ERR_INVALID_ARGUMENT for NULL
  *  params, both or neither of prompt and messages, or an out-of-range
- *  field). */
+ *  field).
+ *  @param client the client.
+ *  @param params what to generate (initialised with #REALM_GENERATE_PARAMS_INIT; copied).
+ *  @param call_opts per-call options (#REALM_CALL_OPTIONS_INIT), or NULL for the client's defaults.
+ *  @param handler where the request reports (#REALM_HANDLER_INIT; copied).
+ *  @param out NULL, or receives a reference to the request (release it with
+ *      realm_request_release()); NULL on failure.
+ *  @param err NULL, or receives a new error (owned by the caller) when the call fails.
+ *  @return #REALM_OK when the request is accepted, else an error status (see @ref requests) and
+ *      nothing is called back. */
 REALM_API realm_status_t realm_generate(realm_client_t *client, const realm_generate_params_t *params,
                                         const realm_call_options_t *call_opts,
                                         const realm_handler_t *handler, realm_request_t **out,
                                         realm_error_t **err);
 /** pipeline: runs server pipeline `name` with `input_json` (any JSON value; NULL = {}).
  *  Errors: see @ref requests (also #REALM_ERR_INVALID_ARGUMENT for a NULL or
- *  empty name). */
+ *  empty name).
+ *  @param client the client.
+ *  @param name the pipeline's name, non-empty, NUL-terminated.
+ *  @param input_json its input, any JSON value (NUL-terminated), or NULL for {}.
+ *  @param call_opts per-call options, or NULL.
+ *  @param handler where the request reports (copied).
+ *  @param out NULL, or receives a reference to the request; NULL on failure.
+ *  @param err NULL, or receives a new error (owned by the caller) when the call fails.
+ *  @return #REALM_OK when the request is accepted, else an error status (see @ref requests). */
 REALM_API realm_status_t realm_pipeline(realm_client_t *client, const char *name, const char *input_json,
                                         const realm_call_options_t *call_opts,
                                         const realm_handler_t *handler, realm_request_t **out,
                                         realm_error_t **err);
-/** health: result JSON is the server's health object. Errors: see @ref requests. */
+/** health: result JSON is the server's health object. Errors: see @ref requests.
+ *  @param client the client.
+ *  @param call_opts per-call options, or NULL.
+ *  @param handler where the request reports (copied).
+ *  @param out NULL, or receives a reference to the request; NULL on failure.
+ *  @param err NULL, or receives a new error (owned by the caller) when the call fails.
+ *  @return #REALM_OK when the request is accepted, else an error status (see @ref requests). */
 REALM_API realm_status_t realm_health(realm_client_t *client, const realm_call_options_t *call_opts,
                                       const realm_handler_t *handler, realm_request_t **out,
                                       realm_error_t **err);
-/** metadata: result JSON is the server's function catalogue. Errors: see @ref requests. */
+/** metadata: result JSON is the server's function catalogue. Errors: see @ref requests.
+ *  @param client the client.
+ *  @param call_opts per-call options, or NULL.
+ *  @param handler where the request reports (copied).
+ *  @param out NULL, or receives a reference to the request; NULL on failure.
+ *  @param err NULL, or receives a new error (owned by the caller) when the call fails.
+ *  @return #REALM_OK when the request is accepted, else an error status (see @ref requests). */
 REALM_API realm_status_t realm_metadata(realm_client_t *client, const realm_call_options_t *call_opts,
                                         const realm_handler_t *handler, realm_request_t **out,
                                         realm_error_t **err);
 /** models: the server's model list (openai-http: GET {base}/models; result
  *  JSON is the server's answer). REALM_ERR_INVALID_ARGUMENT on dialects
- *  without one (realm, openai-ws). Errors: see @ref requests. */
+ *  without one (realm, openai-ws). Errors: see @ref requests.
+ *  @param client the client.
+ *  @param call_opts per-call options, or NULL.
+ *  @param handler where the request reports (copied).
+ *  @param out NULL, or receives a reference to the request; NULL on failure.
+ *  @param err NULL, or receives a new error (owned by the caller) when the call fails.
+ *  @return #REALM_OK when the request is accepted, else an error status (see @ref requests). */
 REALM_API realm_status_t realm_models(realm_client_t *client, const realm_call_options_t *call_opts,
                                       const realm_handler_t *handler, realm_request_t **out,
                                       realm_error_t **err);
@@ -996,6 +1219,14 @@ REALM_API realm_status_t realm_models(realm_client_t *client, const realm_call_o
  * has no such call (REALM_ERR_INVALID_ARGUMENT).
  * Errors: see @ref requests (also #REALM_ERR_INVALID_ARGUMENT for a NULL or
  * empty function).
+ * @param client the client.
+ * @param function the function's name, non-empty, NUL-terminated.
+ * @param params_json its params, a JSON value (NUL-terminated), or NULL for {}.
+ * @param call_opts per-call options, or NULL.
+ * @param handler where the request reports (copied).
+ * @param out NULL, or receives a reference to the request; NULL on failure.
+ * @param err NULL, or receives a new error (owned by the caller) when the call fails.
+ * @return #REALM_OK when the request is accepted, else an error status (see @ref requests).
  */
 REALM_API realm_status_t realm_call(realm_client_t *client, const char *function, const char *params_json,
                                     const realm_call_options_t *call_opts,
@@ -1017,23 +1248,31 @@ REALM_API realm_status_t realm_call(realm_client_t *client, const char *function
  * realm_batch_send or realm_batch_discard, one of which must be called
  * before the client is destroyed: held requests are not the client's yet.
  * Any thread; requests may be added from several threads at once.
+ * @param client the client the batch's requests are started on.
+ * @param out receives the new batch (NULL on failure); not NULL.
+ * @param err NULL, or receives a new error (owned by the caller) when the call fails.
  * @return #REALM_OK; #REALM_ERR_INVALID_ARGUMENT (NULL argument, or a
  * dialect without batches: only ws-system has them); #REALM_ERR_NO_MEMORY.
  */
 REALM_API realm_status_t realm_batch_new(realm_client_t *client, realm_batch_t **out, realm_error_t **err);
-/** Number of requests held by the batch (0 for NULL). Any thread. */
+/** Number of requests held by the batch (0 for NULL). Any thread.
+ *  @param batch the batch, or NULL.
+ *  @return the number of held requests. */
 REALM_API size_t realm_batch_size(const realm_batch_t *batch);
 /**
  * Sends the held requests as one frame and frees the batch (also when it
  * fails). Any thread, never blocks. When the client is not connected the
  * requests end as any request would (waiting in the queue while connecting,
  * else REALM_ERR_NOT_CONNECTED through their handlers).
+ * @param batch the batch; freed by this call whatever it returns.
+ * @param err NULL, or receives a new error (owned by the caller) when the call fails.
  * @return #REALM_OK, or #REALM_ERR_INVALID_ARGUMENT for NULL or an empty
  * batch (freed all the same).
  */
 REALM_API realm_status_t realm_batch_send(realm_batch_t *batch, realm_error_t **err);
 /** Frees a batch without sending it: its requests end as cancelled (on the
- *  event thread, through their handlers). Accepts NULL. Any thread. */
+ *  event thread, through their handlers). Accepts NULL. Any thread.
+ *  @param batch the batch, or NULL. */
 REALM_API void realm_batch_discard(realm_batch_t *batch);
 
 /**
@@ -1042,19 +1281,50 @@ REALM_API void realm_batch_discard(realm_batch_t *batch);
  * not ended yet it ends promptly with REALM_OUTCOME_CANCELLED; when the server
  * supports the "cancel" extension it is also told to stop. Cancelling an
  * ended request is a no-op. Valid until the caller releases the request.
+ * @param req a request the caller still holds a reference to.
  * @return #REALM_OK, or #REALM_ERR_INVALID_ARGUMENT for NULL.
  */
 REALM_API realm_status_t realm_request_cancel(realm_request_t *req);
 /** Releases the caller's reference (from a start function's `out`). Accepts
  *  NULL. Does not cancel: an accepted request still reports to its handler.
- *  Any thread, callbacks included. */
+ *  Any thread, callbacks included.
+ *  @param req the caller's reference, or NULL. */
 REALM_API void realm_request_release(realm_request_t *req);
 /** The request's wire id (NUL-terminated, owned by req, valid while the caller
- *  holds its reference), "" for NULL. */
+ *  holds its reference), "" for NULL.
+ *  @param req the request, or NULL.
+ *  @return the id, owned by req; "" for NULL. */
 REALM_API const char *realm_request_id(const realm_request_t *req);
 /** 1 once the request has ended: set just before its terminal event is delivered
- *  (or queued, in pull mode), so code woken by that event sees 1. 0 for NULL. */
+ *  (or queued, in pull mode), so code woken by that event sees 1. 0 for NULL.
+ *  @param req the request, or NULL.
+ *  @return 1 or 0. */
 REALM_API int realm_request_is_done(const realm_request_t *req);
+
+/** @} */
+
+/* ======================================================================== */
+/** @defgroup tokens Token estimate
+ *  The offline token estimator of the Tekton client (tekton.md 6.5), kept in
+ *  the core so that every binding counts alike. A real tokenizer is the
+ *  caller's: this is the fallback heuristic only.
+ *  @{ */
+/* ======================================================================== */
+
+/**
+ * Estimated number of tokens of a text: its number of Unicode code points
+ * divided by 4 (rounded down), plus 1 (`len(text) // 4 + 1` in Python), so
+ * "" is 1, "abcd" is 2 and "hello world" is 3.
+ *
+ * `text` is UTF-8 of `len` bytes (no terminator needed; NULL allowed when
+ * `len` is 0). Reads nothing beyond `len`, keeps no pointer, allocates
+ * nothing. Any thread.
+ * @param text UTF-8 text of `len` bytes; may be NULL when `len` is 0.
+ * @param len its length in bytes.
+ * @return the estimate (>= 1), or #REALM_ERR_INVALID_ARGUMENT (negative) when
+ * `text` is NULL with a non-zero `len` or is not valid UTF-8.
+ */
+REALM_API int64_t realm_estimate_tokens(const char *text, size_t len);
 
 /** @} */
 

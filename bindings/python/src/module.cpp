@@ -52,6 +52,26 @@ PYBIND11_MODULE(_realm, m) {
     m.def("version", [] { return std::string(realm_version()); }, "Version of the librealm core.");
 
     m.def(
+        "estimate_tokens",
+        [](py::handle text) {
+            // The core's heuristic (realm_estimate_tokens, tekton.md 6.5).
+            // Sized: a NUL character is text like any other here.
+            if (!PyUnicode_Check(text.ptr())) throw py::type_error("text must be a str");
+            Py_ssize_t len = 0;
+            const char *s = PyUnicode_AsUTF8AndSize(text.ptr(), &len);
+            if (!s) {
+                if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) throw py::error_already_set();
+                PyErr_Clear();
+                realmpy::raise_message(REALM_ERR_INVALID_ARGUMENT,
+                                       "text is not valid Unicode: it contains a lone surrogate");
+            }
+            int64_t n = realm_estimate_tokens(s, size_t(len));
+            if (n < 0) realmpy::raise_message(realm_status_t(n), "text is not valid UTF-8");
+            return n;
+        },
+        py::arg("text"), "Estimated tokens of a str: code points // 4 + 1 (realm_estimate_tokens).");
+
+    m.def(
         "error_table",
         [] {
             size_t n = 0;
