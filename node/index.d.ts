@@ -98,7 +98,9 @@ export interface SamplingOptions extends RequestOptions {
   extraParams?: Record<string, unknown>;
 }
 
+/** Options of generate() and generateStream(): the sampling options plus the required `prompt`. */
 export interface GenerateOptions extends SamplingOptions {
+  /** The text to complete. Required. */
   prompt: string;
 }
 
@@ -108,6 +110,7 @@ export interface ChatMessage {
   content: string;
 }
 
+/** Options of chat() and chatStream(): the sampling options plus `systemPrompt`; an unknown name rejects with INVALID_ARGUMENT. */
 export interface ChatOptions extends SamplingOptions {
   /** Shortcut: sent as a first `{ role: 'system', content: systemPrompt }` message. */
   systemPrompt?: string;
@@ -137,8 +140,13 @@ export interface CompletionResult {
   totalTimeMs: number | null;
 }
 
+/** What chat() resolves with (and chatStream()'s `.result`). */
 export type ChatResult = CompletionResult;
 
+/**
+ * What generate() resolves with (and generateStream()'s `.result`): a CompletionResult plus the
+ * Realm protocol's own members.
+ */
 export interface GenerateResult extends CompletionResult {
   /** The server's token count, else the number of tokens streamed. */
   tokens_generated: number;
@@ -157,6 +165,10 @@ export interface ModelList {
 /** Any JSON value returned by the server. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
+/**
+ * health(): the server's health object as it sent it (realm-server: `status`, `version`,
+ * `uptime_seconds`, ...; OpenAI-compatible HTTP servers: `status`).
+ */
 export interface HealthStatus {
   status: string;
   uptime_seconds?: number;
@@ -164,6 +176,7 @@ export interface HealthStatus {
   [key: string]: JsonValue | undefined;
 }
 
+/** One parameter of a FunctionMetadata, as the server describes it. */
 export interface ParamMetadata {
   name: string;
   type: string;
@@ -172,6 +185,7 @@ export interface ParamMetadata {
   default?: JsonValue;
 }
 
+/** One server function of metadata()'s catalogue (RuntimeMetadata.functions). */
 export interface FunctionMetadata {
   name: string;
   description: string;
@@ -180,6 +194,7 @@ export interface FunctionMetadata {
   streaming: boolean;
 }
 
+/** metadata(): the server's version and function catalogue (Realm protocol). */
 export interface RuntimeMetadata {
   version: string;
   functions: FunctionMetadata[];
@@ -191,12 +206,14 @@ export interface ConnectedEvent {
   tenantId: string | undefined;
   serverVersion: string | undefined;
 }
+/** Payload of the `disconnected` event. */
 export interface DisconnectedEvent {
   /** WebSocket close code (1006 when none was received). */
   code: number;
   reason: string;
   error: RealmError | undefined;
 }
+/** Payload of the `reconnecting` event. */
 export interface ReconnectingEvent {
   /** 1-based attempt number. */
   attempt: number;
@@ -204,6 +221,7 @@ export interface ReconnectingEvent {
   delay: number;
   error: RealmError | undefined;
 }
+/** Listener signatures of RealmWebSocketClient's events (on / off). */
 export interface RealmClientEvents {
   connected: (event: ConnectedEvent) => void;
   disconnected: (event: DisconnectedEvent) => void;
@@ -212,6 +230,7 @@ export interface RealmClientEvents {
   /** Every streamed token of every request of this client, as it arrives. */
   token: (token: string) => void;
 }
+/** The event names of RealmWebSocketClient: `connected`, `disconnected`, `reconnecting`, `error`, `token`. */
 export type RealmClientEventName = keyof RealmClientEvents;
 
 /** Codes of the core's error table. Server errors carry the server's code verbatim. */
@@ -241,6 +260,7 @@ export type RealmErrorCode =
   | 'NOT_FOUND'
   | 'TOO_MANY_CONNECTIONS';
 
+/** Families of errors (the core's realm_error_category_t): RealmError.category, ErrorTableRow.category. */
 export type RealmErrorCategory =
   | 'none'
   | 'argument'
@@ -253,6 +273,7 @@ export type RealmErrorCategory =
   | 'protocol'
   | 'internal';
 
+/** Optional members of a RealmError, as its constructor takes them. */
 export interface RealmErrorDetails {
   status?: number;
   retryAfter?: number;
@@ -265,6 +286,7 @@ export interface RealmErrorDetails {
 /** Every error of this package. */
 export class RealmError extends Error {
   constructor(code: string, message: string, details?: RealmErrorDetails);
+  /** Always `'RealmError'`. */
   readonly name: 'RealmError';
   /** A RealmErrorCode, or the server's error code verbatim for unknown server codes. */
   code: RealmErrorCode | (string & {});
@@ -274,6 +296,7 @@ export class RealmError extends Error {
   retryable: boolean;
   /** The core's numeric status (realm_status_t). */
   status: number | undefined;
+  /** The family of the error (from the core's error table; `'server'` for a server code the table does not know). */
   category: RealmErrorCategory;
   /** HTTP status of a rejected WebSocket upgrade. */
   httpStatus: number | undefined;
@@ -281,8 +304,13 @@ export class RealmError extends Error {
   closeCode: number | undefined;
 }
 
+/**
+ * Every code of the core's error table but OK, mapped to itself:
+ * `ErrorCodes.RATE_LIMIT_EXCEEDED === 'RATE_LIMIT_EXCEEDED'`.
+ */
 export const ErrorCodes: { readonly [K in RealmErrorCode]: K };
 
+/** One row of errorTable (the core's realm_error_info_t). */
 export interface ErrorTableRow {
   readonly status: number;
   readonly name: string;
@@ -290,9 +318,12 @@ export interface ErrorTableRow {
   readonly category: RealmErrorCategory;
   readonly retryable: boolean;
 }
-/** The core's error table (realm_get_error_table). */
+/**
+ * The core's error table (realm_get_error_table): one frozen row per status, OK (status 0)
+ * included, in the core's order; what RealmError takes `status`, `category` and `retryable` from.
+ */
 export const errorTable: readonly ErrorTableRow[];
-/** Version of the librealm core inside the addon. */
+/** Version of the librealm core inside the addon (realm_version(), e.g. `"0.1.0"`). */
 export const coreVersion: string;
 
 /**
@@ -303,19 +334,34 @@ export const coreVersion: string;
  */
 export class TokenStream implements AsyncIterableIterator<string, GenerateResult | undefined> {
   private constructor();
+  /** The stream itself (it is its own iterator). */
   [Symbol.asyncIterator](): TokenStream;
+  /**
+   * The next token. The first call starts the request. Once the stream completed: `{ done: true,
+   * value: result }` (`undefined` when cancelled); rejects with a RealmError when the request
+   * failed, after the tokens received before the failure.
+   */
   next(): Promise<IteratorResult<string, GenerateResult | undefined>>;
   /** Cancels the request if still running; resolves once it has ended. */
   return(value?: unknown): Promise<IteratorResult<string, GenerateResult | undefined>>;
+  /** Cancels as return() does, then rejects with `err` (async-iterator protocol). */
   throw(err?: unknown): Promise<IteratorResult<string, GenerateResult | undefined>>;
   /** Same as return(): cancels and resolves once the request has ended. */
   cancel(): Promise<void>;
-  /** Set once the stream completed. */
+  /**
+   * The request's result (text, finishReason, usage, times), set once the stream completed; stays
+   * `undefined` for a stream that failed or was cancelled.
+   */
   result: GenerateResult | undefined;
 }
 
+/** RealmWebSocketClient.getState(): the connection state (`closed` once close() destroyed the client). */
 export type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
+/**
+ * Client of a Realm, openai-ws or OpenAI HTTP server (the URL picks the protocol) on the librealm
+ * core; also the package's default export.
+ */
 export class RealmWebSocketClient {
   /** @throws RealmError (INVALID_ARGUMENT / INVALID_URL) on bad options, e.g. a missing `model`. */
   constructor(options: RealmClientOptions);
@@ -326,14 +372,20 @@ export class RealmWebSocketClient {
   disconnect(): Promise<void>;
   /** Destroys the native client at once; the object cannot be used afterwards. */
   close(): void;
+  /** True while the connection is ready (state `connected`). */
   isConnected(): boolean;
+  /** The connection state now; it may change right after. */
   getState(): ConnectionState;
   /** The tenant id in effect once connected. */
   getTenantId(): string | undefined;
+  /** The server's version string from its last welcome, or undefined. */
   getServerVersion(): string | undefined;
+  /** Whether the server announced a protocol extension in its last welcome. */
   hasExtension(name: 'interleave' | 'cancel' | 'retry_after' | 'terminal' | (string & {})): boolean;
 
+  /** Generates text; resolves with the result once the request ended. */
   generate(options: GenerateOptions): Promise<GenerateResult>;
+  /** Streaming generation: tokens with `for await` (the request starts on the first iteration), then `.result`. */
   generateStream(options: GenerateOptions): TokenStream;
   /** Chat completion; on the Realm protocol the core sends the conversation as a prompt. */
   chat(messages: readonly ChatMessage[], options?: ChatOptions): Promise<ChatResult>;
@@ -341,13 +393,18 @@ export class RealmWebSocketClient {
   chatStream(messages: readonly ChatMessage[], options?: ChatOptions): TokenStream;
   /** The server's model list; rejects with INVALID_ARGUMENT on protocols without one (Realm, openai-ws). */
   models(options?: RequestOptions): Promise<ModelList>;
+  /** Runs server pipeline `name` with `input` (any JSON value; omitted = `{}`); resolves with its result data. */
   executePipeline(name: string, input?: JsonValue | object, options?: RequestOptions): Promise<any>;
   /** Calls any server function by name with JSON params (omitted = `{}`); resolves with its result data. */
   call(functionName: string, params?: JsonValue | object, options?: RequestOptions): Promise<any>;
+  /** The server's health object. */
   health(options?: RequestOptions): Promise<HealthStatus>;
+  /** The server's function catalogue. */
   metadata(options?: RequestOptions): Promise<RuntimeMetadata>;
 
+  /** Adds a listener (see RealmClientEvents); an `error` event without listeners is dropped, not thrown. */
   on<E extends RealmClientEventName>(event: E, listener: RealmClientEvents[E]): this;
+  /** Removes a listener added with on(). */
   off<E extends RealmClientEventName>(event: E, listener: RealmClientEvents[E]): this;
 }
 
@@ -393,6 +450,7 @@ export type ConnectionStatus =
   | 'auth_failed'
   | 'reconnecting'
   | 'reconnect_failed';
+/** The statuses under upstream's constant names: `ConnectionStatus.AUTHENTICATED === 'authenticated'`, ... */
 export const ConnectionStatus: {
   readonly DISCONNECTED: 'disconnected';
   readonly CONNECTING: 'connecting';
@@ -427,6 +485,7 @@ export interface ModelInfo {
   [key: string]: unknown;
 }
 
+/** Payload of WSClient's `token` event and of onToken() callbacks. */
 export interface TokenEvent {
   /** The generation id. */
   id: string;
@@ -435,6 +494,7 @@ export interface TokenEvent {
   timestamp: number;
 }
 
+/** Payload of WSClient's `generation_start` event and of onGenerationStart() callbacks. */
 export interface GenerationStartEvent {
   id: string;
   /** The model the server said it runs. */
@@ -442,6 +502,7 @@ export interface GenerationStartEvent {
   timestamp: number;
 }
 
+/** Payload of WSClient's `generation_end` event and of onGenerationEnd() callbacks. */
 export interface GenerationEndEvent {
   id: string;
   /** The server's token count (stream_end.totalTokens); for a stopped generation, the tokens received. */
@@ -467,6 +528,7 @@ export interface ErrorObject extends RealmError {
   id?: string;
 }
 
+/** Upstream's error codes, found in ErrorObject.code. */
 export type WSErrorCode =
   | 'invalid_auth'
   | 'rate_limited'
@@ -480,6 +542,7 @@ export type WSErrorCode =
   | 'server_error'
   | 'unauthorized';
 
+/** What ping() resolves with, and the payload of the `pong` event. */
 export interface PongEvent {
   /** Round trip of the ping, ms, measured by the client. */
   latency: number;
@@ -488,12 +551,14 @@ export interface PongEvent {
   timestamp: number;
 }
 
+/** Payload of WSClient's `reconnecting` event. */
 export interface ReconnectInfo {
   attempt: number;
   delay: number;
   maxAttempts: number;
 }
 
+/** Payload of WSClient's `disconnected` event. */
 export interface DisconnectInfo {
   code?: number;
   reason?: string;
@@ -542,9 +607,16 @@ export interface GenerationResult {
  */
 export class GenerationStream implements AsyncIterableIterator<string, GenerationResult | undefined> {
   private constructor();
+  /** The stream itself (it is its own iterator). */
   [Symbol.asyncIterator](): GenerationStream;
+  /**
+   * The next token. The first call connects a disconnected client, then starts the generation.
+   * Once it completed: `{ done: true, value: result }`.
+   */
   next(): Promise<IteratorResult<string, GenerationResult | undefined>>;
+  /** Stops the generation if still running (what leaving `for await` early calls); resolves once it has ended. */
   return(value?: unknown): Promise<IteratorResult<string, GenerationResult | undefined>>;
+  /** Stops as return() does, then rejects with `err` (async-iterator protocol). */
   throw(err?: unknown): Promise<IteratorResult<string, GenerationResult | undefined>>;
   /** Stops the generation if still running; resolves once it has ended. */
   cancel(): Promise<void>;
@@ -565,32 +637,46 @@ export class WSClient extends EventEmitter {
   disconnect(): Promise<void>;
   /** Destroys the native client at once; the object cannot be used afterwards. */
   close(): void;
+  /** The connection status now (upstream's seven). */
   getStatus(): ConnectionStatus;
+  /** True when connected and authenticated. */
   isReady(): boolean;
 
   /** Resolves with the generation id once sent; tokens arrive as events. */
   generate(prompt: string, model?: string, options?: GenerationOptions): Promise<string>;
+  /** Streaming generation (extension): tokens with `for await`; aborting `signal` or leaving the loop stops it. */
   generateStream(
     prompt: string,
     model?: string,
     options?: GenerationOptions & { signal?: AbortSignal },
   ): GenerationStream;
+  /** Stops a generation (also before the server started it); unknown or finished ids are ignored. */
   stopGeneration(generationId: string): Promise<void>;
+  /** The server's models (Ollama model objects). Connects first when disconnected. */
   listModels(): Promise<ModelInfo[]>;
+  /** Sends a ping; resolves with the pong (also emitted as `pong`). Connects first when disconnected. */
   ping(): Promise<PongEvent>;
   /** Sends the messages as one batch frame; resolves with their ids once sent. */
   sendBatch(messages: BatchMessage[]): Promise<string[]>;
 
+  /** Calls `callback` with every token of generate() (not of generateStream()); returns an unsubscribe function. */
   onToken(callback: (event: TokenEvent) => void): () => void;
+  /** Calls `callback` when the server starts a generation; returns an unsubscribe function. */
   onGenerationStart(callback: (event: GenerationStartEvent) => void): () => void;
+  /** Calls `callback` when a generation ends (completed or stopped); returns an unsubscribe function. */
   onGenerationEnd(callback: (event: GenerationEndEvent) => void): () => void;
+  /** Calls `callback` with every `error` event; returns an unsubscribe function. */
   onError(callback: (error: ErrorObject) => void): () => void;
+  /** Calls `callback` with the new status at every status change; returns an unsubscribe function. */
   onConnectionChange(callback: (status: ConnectionStatus) => void): () => void;
 
+  /** Adds a listener (EventEmitter; see WSClientEvents); an `error` event without listeners is dropped, not thrown. */
   on<E extends keyof WSClientEvents>(event: E, listener: WSClientEvents[E]): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;
+  /** Adds a listener called at most once. */
   once<E extends keyof WSClientEvents>(event: E, listener: WSClientEvents[E]): this;
   once(event: string | symbol, listener: (...args: any[]) => void): this;
+  /** Removes a listener added with on() or once(). */
   off<E extends keyof WSClientEvents>(event: E, listener: WSClientEvents[E]): this;
   off(event: string | symbol, listener: (...args: any[]) => void): this;
 }

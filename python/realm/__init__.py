@@ -66,6 +66,8 @@ from .types import (
     ErrorEvent,
 )
 
+#: Version of this package: the librealm release it is built from (scripts/sync-version
+#: keeps it in step with include/realm/realm.h).
 __version__ = "0.1.0"
 #: Version of the librealm core compiled into this package.
 core_version: str = _realm.version()

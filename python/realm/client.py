@@ -246,9 +246,11 @@ class _Base:
         return self._native.server_version()
 
     def get_tenant_id(self) -> Optional[str]:
+        """Same as the ``tenant_id`` property (the earlier Realm SDKs' name)."""
         return self.tenant_id
 
     def get_model(self) -> Optional[str]:
+        """The default model given to the constructor (``model``), or None."""
         return self.model
 
     def has_extension(self, name: str) -> bool:
@@ -402,9 +404,14 @@ class Client(_Base):
     listeners run on the calling thread, while a call of this client waits."""
 
     def connect(self) -> None:
+        """Connects (and authenticates when the server asks for it); blocks
+        until ready. Raises ConnectionError, AuthenticationError,
+        TimeoutError or ProtocolError."""
         self._native.connect_blocking()
 
     def disconnect(self) -> None:
+        """Closes the connection; pending requests end as cancelled. Blocks
+        until closed. The client may connect again later."""
         self._native.disconnect_blocking()
 
     def close(self) -> None:
@@ -414,6 +421,9 @@ class Client(_Base):
     def generate(
         self, options: GenerationOptions, on_token: Optional[Callable[[str], Any]] = None
     ) -> GenerationResult:
+        """Generates text and returns the result; ``on_token`` (with
+        ``"stream": True``) runs on this thread for every token. Options: see
+        ``GenerationOptions``."""
         return self._generate(options, 0, on_token).wait()  # type: ignore[no-any-return]
 
     def generate_stream(self, options: GenerationOptions) -> SyncTokenStream:
@@ -422,6 +432,7 @@ class Client(_Base):
         return self._generate(options, 2, None)  # type: ignore[no-any-return]
 
     def chat(self, messages: Sequence[ChatMessage], **options: Unpack[ChatOptions]) -> GenerationResult:
+        """A chat completion of ``messages``. Options: see ``ChatOptions``."""
         return self._chat(messages, options, 0).wait()  # type: ignore[no-any-return]
 
     def chat_stream(self, messages: Sequence[ChatMessage], **options: Unpack[ChatOptions]) -> SyncTokenStream:
@@ -432,18 +443,23 @@ class Client(_Base):
     def execute_pipeline(
         self, pipeline_name: str, input_data: PipelineInput = None, *, timeout: Optional[float] = None
     ) -> Any:
+        """Runs a server pipeline with ``input_data`` (any JSON value)."""
         return self._pipeline(pipeline_name, input_data, timeout).wait()
 
     def health(self, *, timeout: Optional[float] = None) -> HealthStatus:
+        """The server's health object."""
         return self._native.health(_options.call_timeout(timeout)).wait()  # type: ignore[no-any-return]
 
     def metadata(self, *, timeout: Optional[float] = None) -> RuntimeMetadata:
+        """The server's function catalogue (Realm protocol only)."""
         return self._native.metadata(_options.call_timeout(timeout)).wait()  # type: ignore[no-any-return]
 
     def models(self, *, timeout: Optional[float] = None) -> ModelList:
+        """The server's model list, as it sent it (OpenAI HTTP dialect only)."""
         return self._native.models(None, _options.call_timeout(timeout)).wait()  # type: ignore[no-any-return]
 
     def call(self, function: str, params: Any = None, *, timeout: Optional[float] = None) -> Any:
+        """Calls any server function by name with JSON-serialisable params."""
         return self._call(function, params, timeout).wait()
 
     def __enter__(self) -> "Client":

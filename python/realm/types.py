@@ -97,14 +97,17 @@ class GenerationResult(Dict[str, Any]):
 
     @property
     def text(self) -> str:
+        """The generated text (for streams: every token, concatenated); always present."""
         return self["text"]  # type: ignore[no-any-return]
 
     @property
     def tokens_generated(self) -> Optional[int]:
+        """The server's ``tokens_generated`` count, or None when it sent none."""
         return self.get("tokens_generated")
 
     @property
     def prompt_tokens(self) -> Optional[int]:
+        """The server's prompt token count (``usage.prompt_tokens``), or None."""
         return self.get("prompt_tokens")
 
     @property
@@ -116,6 +119,7 @@ class GenerationResult(Dict[str, Any]):
 
     @property
     def total_tokens(self) -> Optional[int]:
+        """The server's total token count (``usage.total_tokens``), or None."""
         return self.get("total_tokens")
 
     @property
@@ -141,10 +145,14 @@ class GenerationResult(Dict[str, Any]):
 
     @property
     def cost_usd(self) -> Optional[float]:
+        """The cost in US dollars the server reported (``cost_usd``), or None."""
         return self.get("cost_usd")
 
     @property
     def time_ms(self) -> Optional[float]:
+        """The server's own processing time in milliseconds (``time_ms``), or
+        None. The client's measurements are ``total_time`` and
+        ``time_to_first_token``."""
         return self.get("time_ms")
 
     @property
@@ -210,6 +218,8 @@ class ModelList(TypedDict, total=False):
 
 
 class ParamMetadata(TypedDict, total=False):
+    """One parameter of a ``FunctionMetadata``, as the server describes it."""
+
     name: str
     type: str
     description: str
@@ -218,6 +228,9 @@ class ParamMetadata(TypedDict, total=False):
 
 
 class FunctionMetadata(TypedDict, total=False):
+    """One server function of ``RuntimeMetadata.functions``: its name,
+    description, parameters, what it returns and whether it streams."""
+
     name: str
     description: str
     params: List[ParamMetadata]
@@ -226,6 +239,9 @@ class FunctionMetadata(TypedDict, total=False):
 
 
 class RuntimeMetadata(TypedDict, total=False):
+    """``metadata()``: the server's version and function catalogue (Realm
+    protocol only)."""
+
     version: str
     functions: List[FunctionMetadata]
 

@@ -206,6 +206,8 @@ class BatchItem:
         return self._future.__await__()
 
     def done(self) -> bool:
+        """True once the item's result (or error) is in: ``await item`` then
+        returns (or raises) at once."""
         return self._future.done()
 
     def __repr__(self) -> str:
@@ -255,29 +257,36 @@ class GenerationStream:
 
     @property
     def done(self) -> bool:
+        """True once the generation ended (completed, stopped or failed)."""
         return self._stream is not None and self._stream.done
 
     @property
     def result(self) -> Optional[GenerationResult]:
+        """The final ``GenerationResult`` once the generation completed; None
+        before, and when it was stopped or failed."""
         return None if self._stream is None else self._stream.result
 
     @property
     def text(self) -> Optional[str]:
+        """The whole generated text once completed, else None."""
         r = self.result
         return None if r is None else r.text
 
     @property
     def total_tokens(self) -> Optional[int]:
+        """The number of tokens the server generated, once completed; else None."""
         r = self.result
         return None if r is None else r.tokens_generated
 
     @property
     def elapsed_time(self) -> Optional[float]:
+        """The server's generation time in seconds once completed, else None."""
         r = self.result
         return None if r is None else _seconds(r.time_ms)
 
     @property
     def model(self) -> Optional[str]:
+        """The model the server ran the generation on, once completed; else None."""
         r = self.result
         return None if r is None else r.get("model")
 
@@ -288,6 +297,8 @@ class GenerationStream:
             self._stream.cancel()
 
     async def aclose(self) -> None:
+        """Same as ``cancel()`` (the async-generator protocol's name, used by
+        ``contextlib.aclosing``)."""
         self.cancel()
 
     async def __aenter__(self) -> "GenerationStream":
