@@ -258,6 +258,7 @@ bool Decoder::decode_like_template(std::string_view json, InboundFrame &f) const
     f.kind = FrameKind::Token;
     f.text = text;
     f.has_text = true;
+    f.model = template_model_;  // part of the template's fixed text: the same in every match
     f.id = id;
     f.has_id = id.data() != nullptr;
     return true;
@@ -295,6 +296,7 @@ void Decoder::learn_template(std::string_view json, const InboundFrame &f) {
     }
     t.pieces.emplace_back(json.substr(pos));
     template_ = std::move(t);
+    template_model_.assign(f.model);
     has_template_ = true;
 }
 

@@ -61,6 +61,7 @@ private:
     } template_;
     std::string_view chunk_id_;           // the last full decode's top-level "id" value
     bool has_template_ = false;
+    std::string template_model_;          // the template's "model" value (fixed text of the template)
 };
 
 // The status of an OpenAI error (code or type; `http_status` 0 over
