@@ -10,7 +10,7 @@ const char kGlobalOptions[] =
     "  --url URL            server [REALM_URL, else ws://127.0.0.1:8080]; the scheme and path\n"
     "                       pick the dialect: ws://host -> realm, ws://host/v1/chat/completions\n"
     "                       -> openai-ws, http(s)://host/v1 -> openai-http\n"
-    "  --dialect NAME       realm, openai-ws, openai-http, tekton, ws-system [auto]\n"
+    "  --dialect NAME       realm, openai-ws, openai-http, tekton, tekton-ws, ws-system [auto]\n"
     "  --api-key KEY        API key [REALM_API_KEY]; never printed or logged\n"
     "  --model NAME         model for generations\n"
     "  --system TEXT        system message (chat; generate/bench then send chat messages)\n"

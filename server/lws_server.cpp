@@ -13,6 +13,7 @@
 #include "openai_json.h"
 #include "openai_ws_session.h"
 #include "session.h"
+#include "tekton_ws_session.h"
 #include "ws_system_session.h"
 
 namespace realm::server {
@@ -209,6 +210,10 @@ int LwsServer::confirm_upgrade(lws *wsi) {
     if (state_.options.auth && !state_.options.ws_system() && openai_dialect_of(request_path(wsi)) &&
         request_credentials(wsi, state_.keys, true).state == Credentials::State::Invalid)
         return reject_upgrade(wsi, 401, "WWW-Authenticate: Bearer\r\n", error_envelope(invalid_api_key_error()));
+    // tekton.md 4: the Bearer header is the only way in; without a good one, 401.
+    if (state_.options.auth && !state_.options.ws_system() && is_tekton_ws_path(request_path(wsi)) &&
+        request_credentials(wsi, state_.keys, false).state != Credentials::State::Valid)
+        return reject_upgrade(wsi, 401, "WWW-Authenticate: Bearer\r\n", R"({"error":"Authentication failed"})");
     return 0;
 }
 
@@ -236,6 +241,10 @@ int LwsServer::establish(lws *wsi, WsPeer **slot) {
             auth_pending = c.state != Credentials::State::Valid;
         }
         peer = std::make_unique<OpenAiWsSession>(state_, wsi, *dialect, std::move(tenant), auth_pending);
+    } else if (is_tekton_ws_path(request_path(wsi))) {
+        std::optional<std::string> tenant;
+        if (state_.options.auth) tenant = request_credentials(wsi, state_.keys, false).tenant;
+        peer = std::make_unique<TektonWsSession>(state_, wsi, std::move(tenant));
     } else {
         ConnectionFaults faults;
         if (state_.options.enable_faults) faults = connection_faults_from_query(wsi);

@@ -1,9 +1,9 @@
 // The libwebsockets side of realm-server: context and vhost, the protocol
 // callback that routes connection events (a WebSocket upgrade on an OpenAI
-// path to an OpenAiWsSession, any other upgrade to a Realm Session, or with
-// --dialect ws-system every upgrade to a WsSystemSession; plain HTTP to an
-// HttpExchange), upgrade-time auth and faults, signal handling
-// and the service loop. Everything runs on the one thread that calls run().
+// path to an OpenAiWsSession, on /ws to a TektonWsSession, any other
+// upgrade to a Realm Session, or with --dialect ws-system every upgrade to a
+// WsSystemSession; plain HTTP to an HttpExchange), upgrade-time auth and
+// faults, signal handling and the service loop. Everything runs on the one thread that calls run().
 #pragma once
 
 #include <memory>

@@ -34,6 +34,8 @@ const char *usage_text() {
            "  --max-auth-attempts N    ws-system: failures per ip:clientId before blocking [5]\n"
            "  --auth-window-ms N       ws-system: idle time that resets the failure count [600000]\n"
            "  --default-model NAME     ws-system: model of a generate that names none [llama2]\n"
+           "  --tekton-ping-ms N       Tekton /ws: send {\"type\":\"PING\"} every N ms; a PING still unanswered\n"
+           "                           when the next is due closes the socket (1008) [0 = off]\n"
            "  --upstream URL           gateway: generate with this OpenAI-compatible server (e.g.\n"
            "                           http://127.0.0.1:8081/v1); repeatable: least-busy routing, failover\n"
            "  --upstream-api-key KEY   Bearer key for the upstreams [$REALM_UPSTREAM_API_KEY]\n"
@@ -48,6 +50,8 @@ const char *usage_text() {
            "  WebSocket /v1/chat/completions, /v1/completions    openai-ws\n"
            "  POST /v1/chat/completions, /v1/completions         JSON, or SSE with stream:true\n"
            "  GET /v1/models, GET /health                        model list, {\"status\":\"ok\"}\n"
+           "Tekton (tekton.md) too: GET /api/v1/health, /api/v1/providers, POST /api/v1/chat[/stream],\n"
+           "  and the WebSocket /ws (REGISTER first; GENERATE, STREAM, CHAT, CHAT_STREAM, CANCEL)\n"
            "Any other WebSocket path is the Realm protocol (with --dialect ws-system: every path is ws-system;\n"
            "  --models, --token-delay-ms, --max-tokens, --enable-faults apply, see server/README.md).\n";
 }
@@ -191,6 +195,8 @@ ParseResult parse_options(int argc, char **argv, ServerOptions *o, std::string *
         } else if (a == "--token-delay-ms") {
             if (!number(3600000, &o->token_delay_ms)) return ParseResult::Error;
             o->token_delay_set = true;
+        } else if (a == "--tekton-ping-ms") {
+            if (!number(3600000, &o->tekton_ping_ms)) return ParseResult::Error;
         } else if (a == "--max-tokens") {
             if (!number(UINT64_MAX, &o->max_tokens)) return ParseResult::Error;
             o->max_tokens_set = true;

@@ -39,6 +39,7 @@ struct ServerOptions {
     bool token_delay_set = false;
     uint64_t token_delay_ms = 0;
     uint64_t max_tokens = 1000000;
+    uint64_t tekton_ping_ms = 0;  // Tekton /ws: server PING period (tekton.md 4), 0 = none
     bool max_tokens_set = false;  // given explicitly (the gateway then caps upstream requests)
     std::string tls_cert;
     std::string tls_key;

@@ -1,12 +1,8 @@
 #include "tekton_http.h"
 
-#include <algorithm>
-#include <cstdio>
-#include <ctime>
-#include <sstream>
-
 #include "openai_backend.h"
 #include "openai_request.h"
+#include "tekton_request.h"
 #include "protocol/realm_wire.h"
 #include "timer_queue.h"
 
@@ -24,8 +20,6 @@ constexpr std::string_view kSseVector =
     "data: [DONE]\n"
     "data: {\"chunk\":\"C\",\"done\":false}\n";
 
-constexpr const char *kProvider = "realm";
-
 TektonAnswer error_answer(int status, std::string_view message, std::string extra = {}) {
     TektonAnswer a;
     a.status = status;
@@ -34,19 +28,6 @@ TektonAnswer error_answer(int status, std::string_view message, std::string extr
     a.body += '}';
     a.extra_headers = std::move(extra);
     return a;
-}
-
-std::string first_model(const ServerOptions &o) { return o.models.empty() ? kDefaultModel : o.models.front(); }
-
-std::string timestamp() {
-    std::timespec ts{};
-    std::timespec_get(&ts, TIME_UTC);
-    std::tm tm{};
-    gmtime_r(&ts.tv_sec, &tm);
-    char buf[40];
-    size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    std::snprintf(buf + n, sizeof buf - n, ".%03ldZ", ts.tv_nsec / 1000000);
-    return buf;
 }
 
 TektonAnswer providers(const ServerOptions &o) {
@@ -95,13 +76,6 @@ bool fault_answer(const ServerOptions &o, const cJSON *fault, bool stream, Tekto
     return true;
 }
 
-uint64_t word_count(std::string_view s) {
-    std::istringstream in{std::string(s)};
-    uint64_t n = 0;
-    for (std::string w; in >> w;) ++n;
-    return n;
-}
-
 void append_usage(std::string &out, uint64_t prompt, uint64_t completion) {
     out += ",\"usage\":{\"prompt_tokens\":" + std::to_string(prompt) +
            ",\"completion_tokens\":" + std::to_string(completion) +
@@ -115,35 +89,10 @@ TektonAnswer chat(ServerState &state, const Credentials &credentials, std::strin
     TektonAnswer fault;
     if (fault_answer(o, cJSON_GetObjectItemCaseSensitive(root.get(), "fault"), stream, &fault)) return fault;
 
-    const cJSON *messages = cJSON_GetObjectItemCaseSensitive(root.get(), "messages");
-    if (!cJSON_IsArray(messages) || cJSON_GetArraySize(messages) == 0)
-        return error_answer(400, "messages must not be empty");
-    OpenAiRequest req;  // what the synthetic backend answers
-    const cJSON *m = nullptr;
-    cJSON_ArrayForEach(m, messages) {
-        const cJSON *role = cJSON_GetObjectItemCaseSensitive(m, "role");
-        const cJSON *content = cJSON_GetObjectItemCaseSensitive(m, "content");
-        if (!cJSON_IsString(role) || !cJSON_IsString(content))
-            return error_answer(400, "every message needs a string role and content");
-        req.prompt_tokens += word_count(content->valuestring);
-        req.messages.push_back(ChatMessage{role->valuestring, content->valuestring});
-        if (std::string_view(role->valuestring) == "user" || req.prompt.empty()) req.prompt = content->valuestring;
-    }
-    const cJSON *model_id = cJSON_GetObjectItemCaseSensitive(root.get(), "model_id");
-    std::string model = cJSON_IsString(model_id) ? model_id->valuestring : first_model(o);
-    if (!o.models.empty() && std::find(o.models.begin(), o.models.end(), model) == o.models.end())
-        return error_answer(400, "Unknown model: " + model);
-    const cJSON *context = cJSON_GetObjectItemCaseSensitive(root.get(), "context_id");
-    std::string context_id = cJSON_IsString(context) ? context->valuestring : "default";
-    const cJSON *options = cJSON_GetObjectItemCaseSensitive(root.get(), "options");
-    const cJSON *max_tokens = cJSON_GetObjectItemCaseSensitive(options, "max_tokens");
-    if (cJSON_IsNumber(max_tokens) && max_tokens->valuedouble >= 1) req.max_tokens = uint64_t(max_tokens->valuedouble);
-    const cJSON *stop = cJSON_GetObjectItemCaseSensitive(options, "stop");
-    if (cJSON_IsString(stop) && *stop->valuestring) req.stop.push_back(stop->valuestring);
-    const cJSON *s = nullptr;
-    if (cJSON_IsArray(stop)) cJSON_ArrayForEach(s, stop) {
-            if (cJSON_IsString(s) && *s->valuestring) req.stop.push_back(s->valuestring);
-        }
+    TektonChat parsed;
+    std::string problem = read_tekton_chat(o, root.get(), TektonText::Messages, false, &parsed);
+    if (!problem.empty()) return error_answer(400, problem);
+    const OpenAiRequest &req = parsed.req;  // what the synthetic backend answers
 
     if (credentials.state == Credentials::State::Valid) {
         RateDecision d = state.limiter.check(credentials.tenant, monotonic_ns());
@@ -153,25 +102,11 @@ TektonAnswer chat(ServerState &state, const Credentials &credentials, std::strin
     }
 
     TextPlan plan(req, o.max_tokens);
-    // Members every reply shares after the text: context, model, provider, time.
-    std::string common = ",\"context_id\":";
-    wire::append_json_string(common, context_id);
-    common += ",\"model\":";
-    wire::append_json_string(common, model);
-    common += ",\"provider\":\"";
-    common += kProvider;
-    common += "\",\"timestamp\":\"" + timestamp() + '"';
-
+    std::string common = tekton_common_members(parsed);
     TektonAnswer a;
     if (state.upstreams) {
         TektonAnswer::Upstream u;
-        u.ask.model = cJSON_IsString(model_id) ? model : std::string();
-        u.ask.messages = std::move(req.messages);
-        u.ask.max_tokens = req.max_tokens;
-        u.ask.stop = req.stop;
-        const cJSON *temperature = cJSON_GetObjectItemCaseSensitive(options, "temperature");
-        if (cJSON_IsNumber(temperature)) u.ask.temperature = temperature->valuedouble;
-        u.ask.dialect = "tekton";
+        u.ask = tekton_upstream_ask(parsed, "tekton");
         u.stream = stream;
         u.common = std::move(common);
         u.prompt_tokens = req.prompt_tokens;

@@ -11,9 +11,34 @@ TektonStream::TektonStream(std::unique_ptr<UpstreamFeed> feed, bool stream, std:
     feed_->watch(&timer);
 }
 
+TektonStream::TektonStream(const OpenAiRequest &request, uint64_t server_cap, uint64_t delay_ns, uint64_t now_ns,
+                           bool stream, std::string common)
+    : plan_(std::in_place, request, server_cap),
+      pacer_(delay_ns, now_ns),
+      plan_finish_(plan_->finish_reason()),
+      stream_(stream),
+      common_(std::move(common)),
+      prompt_tokens_(request.prompt_tokens) {}
+
+UpstreamFeed::Next TektonStream::next_piece() {
+    if (feed_) {
+        UpstreamFeed::Next next = feed_->next(&raw_);
+        if (next == UpstreamFeed::Next::Piece) piece_ = json_escape(raw_);
+        return next;
+    }
+    if (planned_sent_ == plan_->pieces()) return UpstreamFeed::Next::Finished;
+    uint64_t now = monotonic_ns();
+    if (!pacer_.ready(now, &wake_at_)) return UpstreamFeed::Next::Wait;
+    pacer_.advance(now);
+    piece_.assign(plan_->piece_json(planned_sent_++));
+    return UpstreamFeed::Next::Piece;
+}
+
+const std::string &TektonStream::finish_reason() const { return feed_ ? feed_->finish_reason() : plan_finish_; }
+
 void TektonStream::append_usage(std::string &out) const {
-    uint64_t prompt = feed_->prompt_tokens().value_or(prompt_tokens_);
-    uint64_t completion = feed_->completion_tokens().value_or(feed_->pieces());
+    uint64_t prompt = feed_ ? feed_->prompt_tokens().value_or(prompt_tokens_) : prompt_tokens_;
+    uint64_t completion = feed_ ? feed_->completion_tokens().value_or(feed_->pieces()) : planned_sent_;
     out += ",\"usage\":{\"prompt_tokens\":" + std::to_string(prompt) +
            ",\"completion_tokens\":" + std::to_string(completion) +
            ",\"total_tokens\":" + std::to_string(prompt + completion) + '}';
@@ -30,14 +55,14 @@ TektonStream::Step TektonStream::step(std::string &out) {
         return Step::Done;
     }
     for (;;) {
-        switch (feed_->next(&piece_)) {
+        switch (next_piece()) {
             case UpstreamFeed::Next::Piece:
                 started_ = true;
                 if (!stream_) {
-                    content_json_ += json_escape(piece_);
+                    content_json_ += piece_;
                     continue;
                 }
-                out = "{\"chunk\":\"" + json_escape(piece_) + '"' + common_ + ",\"done\":false}";
+                out = "{\"chunk\":\"" + piece_ + '"' + common_ + ",\"done\":false}";
                 return Step::Event;
             case UpstreamFeed::Next::Wait:
                 return Step::Wait;
@@ -45,7 +70,7 @@ TektonStream::Step TektonStream::step(std::string &out) {
                 started_ = true;
                 over_ = true;
                 std::string reason;
-                wire::append_json_string(reason, feed_->finish_reason());
+                wire::append_json_string(reason, finish_reason());
                 if (!stream_) {
                     out = "{\"content\":\"" + content_json_ + '"' + common_ + ",\"finish_reason\":" + reason;
                     append_usage(out);

@@ -472,6 +472,9 @@ REALM_API realm_status_t realm_options_set_busy_poll_us(realm_options_t *opts, u
  *    OpenAI), one HTTP exchange per request, streamed with Server-Sent Events;
  *  - "tekton": the Tekton LLM client's HTTP API (/api/v1/chat, /api/v1/chat/stream;
  *    the URL's path is ignored), only when named: never chosen by "auto";
+ *  - "tekton-ws": the Tekton WebSocket protocol (ws(s)://host/ws; REGISTER,
+ *    requests multiplexed by request_id, CANCEL, PING/PONG), only when named;
+ *    the option client_id is its component_id ["librealm"]. See docs/tekton.md;
  *  - "ws-system": the RSA challenge-response WebSocket System protocol
  *    (ollama-ws-system), only when named; needs the options client_id and
  *    private_key_path (or private_key). See docs/ws-system.md;
@@ -482,7 +485,7 @@ REALM_API realm_status_t realm_options_set_busy_poll_us(realm_options_t *opts, u
  * A dialect that does not fit the URL's scheme makes realm_client_new fail
  * with REALM_ERR_INVALID_ARGUMENT.
  *  @param opts the options to change.
- *  @param name "auto", "realm", "openai-ws", "openai-http", "tekton" or "ws-system",
+ *  @param name "auto", "realm", "openai-ws", "openai-http", "tekton", "tekton-ws" or "ws-system",
  *      NUL-terminated.
  * @return #REALM_OK; #REALM_ERR_INVALID_ARGUMENT for NULL opts or name, or an
  * unknown name.
@@ -518,7 +521,8 @@ REALM_API realm_status_t realm_options_set_header(realm_options_t *opts, const c
  *   multiplex [false] (openai-ws: requests share one socket by request_id),
  *   json_ping [false] (openai-ws: keepalive with {"type":"ping"} frames),
  *   endpoint ["" = from the URL; "chat" or "completions"],
- *   client_id (ws-system: the id the server registered), private_key_path
+ *   client_id (ws-system: the id the server registered; tekton-ws: the
+ *   component_id of REGISTER), private_key_path
  *   (ws-system: a PEM private key file, PKCS#8, PKCS#1 RSA or SEC1 EC),
  *   private_key (ws-system: the PEM text itself), private_key_passphrase
  *   (ws-system: for an encrypted PEM), signature_algorithm [SHA256]

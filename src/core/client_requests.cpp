@@ -235,6 +235,11 @@ void ClientCore::on_request_done(realm_request_t *req) {
 
 void ClientCore::on_link_message(Link &link, std::string_view payload) {
     dialect_->decode(payload, inbound_);
+    if (!inbound_.reply.empty()) {  // a protocol-level answer (Tekton PONG), before anything else
+        std::string frame = transport::make_frame_buffer(inbound_.reply.size());
+        frame += inbound_.reply;
+        link.send(std::move(frame));
+    }
     handle_frame(&link, inbound_);
 }
 

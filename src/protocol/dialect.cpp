@@ -46,6 +46,7 @@ void InboundFrame::clear() {
     extensions.clear();
     has_extensions = false;
     problem.clear();
+    reply = {};
 }
 
 }  // namespace realm::protocol

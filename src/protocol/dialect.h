@@ -94,6 +94,11 @@ struct InboundFrame {
     // Invalid
     std::string problem;
 
+    // Any kind: a text frame the core sends back at once on the connection
+    // the message came from (Tekton: PING -> PONG); "" = none. Static text
+    // or the dialect's own storage.
+    std::string_view reply;
+
     // Resets every field (the decoders reuse one frame).
     void clear();
 };

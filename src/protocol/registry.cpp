@@ -20,6 +20,7 @@ std::unique_ptr<Dialect> make_openai_http(DialectConfig c, std::string *) {
     return make_openai_http_dialect(std::move(c));
 }
 std::unique_ptr<Dialect> make_tekton(DialectConfig c, std::string *) { return make_tekton_dialect(std::move(c)); }
+std::unique_ptr<Dialect> make_tekton_ws(DialectConfig c, std::string *) { return make_tekton_ws_dialect(std::move(c)); }
 
 // One line per dialect.
 const Entry kDialects[] = {
@@ -27,6 +28,7 @@ const Entry kDialects[] = {
     {"openai-ws", Transport::WebSocket, &make_openai_ws},
     {"openai-http", Transport::Http, &make_openai_http},
     {"tekton", Transport::Http, &make_tekton},  // only by name: Tekton URLs are plain http(s)
+    {"tekton-ws", Transport::WebSocket, &make_tekton_ws},  // only by name: /ws is no sign of Tekton
     {"ws-system", Transport::WebSocket, &ws_system::make_dialect},  // only by name: any path is ws-system's
 };
 
@@ -54,7 +56,7 @@ std::unique_ptr<Dialect> make_dialect(std::string_view name, DialectConfig confi
 
 bool is_dialect_name(std::string_view name) { return name == "auto" || find(name) != nullptr; }
 
-const char *dialect_names() { return "auto, realm, openai-ws, openai-http, tekton, ws-system"; }
+const char *dialect_names() { return "auto, realm, openai-ws, openai-http, tekton, tekton-ws, ws-system"; }
 
 bool dialect_transport(std::string_view name, Transport *out) {
     const Entry *e = find(name);

@@ -96,14 +96,29 @@ TEST(Gateway, EveryDialectAnswersFromTheUpstream) {
         EXPECT_EQ(o.text, "The capital of France is ");
         EXPECT_EQ(o.finish_reason, "length");
     }
+
+    auto tekton_ws = openai_client(p.gateway.url("/ws"), {{"dialect", "tekton-ws"}});
+    ASSERT_EQ(connect(tekton_ws.get(), &why), REALM_OK) << why;
+    for (bool streamed : {true, false}) {
+        Outcome o;
+        ASSERT_EQ(chat(tekton_ws.get(), o, "Hello", 5, streamed), REALM_OK);
+        ASSERT_TRUE(o.wait());
+        ASSERT_EQ(o.outcome, REALM_OUTCOME_COMPLETE) << o.message;
+        if (streamed) EXPECT_EQ(o.tokens, kFiveWords);
+        EXPECT_EQ(o.text, "The capital of France is ");
+        EXPECT_EQ(o.finish_reason, "length");
+    }
 }
 
 TEST(Gateway, CancelClosesTheUpstreamRequestAtOnce) {
     Pair p;
     ASSERT_TRUE(p.start({"--token-delay-ms", "20"}));
     auto upstream = realm_client(p.upstream);
-    for (const std::string &url : {p.gateway.url(), p.gateway.url("/v1/chat/completions")}) {
-        auto c = url == p.gateway.url() ? realm_client(p.gateway) : openai_client(url, {{"multiplex", "true"}});
+    for (const std::string &url : {p.gateway.url(), p.gateway.url("/v1/chat/completions"), p.gateway.url("/ws")}) {
+        bool tekton_ws = url == p.gateway.url("/ws");
+        auto c = url == p.gateway.url() ? realm_client(p.gateway)
+                 : tekton_ws            ? openai_client(url, {{"dialect", "tekton-ws"}})
+                                        : openai_client(url, {{"multiplex", "true"}});
         std::string why;
         ASSERT_EQ(connect(c.get(), &why), REALM_OK) << why;
         Outcome o;

@@ -13,4 +13,9 @@ namespace realm::protocol {
 
 std::unique_ptr<Dialect> make_tekton_dialect(DialectConfig config);
 
+// tekton-ws: the WebSocket side (tekton.md 3), multiplexed by request_id,
+// REGISTER / REGISTER_ACK first (component_id = the option client_id, else
+// "librealm"). Chosen only by the dialect option "tekton-ws".
+std::unique_ptr<Dialect> make_tekton_ws_dialect(DialectConfig config);
+
 }  // namespace realm::protocol

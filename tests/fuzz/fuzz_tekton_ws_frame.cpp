@@ -1,0 +1,59 @@
+// The Tekton reply reader (src/protocol/tekton/tekton_codec.cpp) through the
+// tekton-ws dialect, its REGISTER handshake, and the HTTP tekton dialect that
+// shares the reader. One input holds several messages separated by '\n'.
+// Invariants:
+//  - the same message decodes the same with a dialect that decoded other
+//    messages before (arena reuse) and with a fresh one;
+//  - a valid UTF-8 message never yields invalid UTF-8 strings;
+//  - Invalid always says why; a reply (PONG) only answers a PING; request
+//    frames (Token / Complete / Error) always name their request;
+//  - the handshake takes any sequence: never Ready on a request frame, and
+//    a failure always has a reason.
+#include "fuzz_support.h"
+#include "protocol/tekton/tekton_dialect.h"
+
+using namespace realm;
+using namespace realm::protocol;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    std::string_view in(reinterpret_cast<const char *>(data), size);
+    static auto stream = make_tekton_ws_dialect(DialectConfig{});
+    static auto http = make_tekton_dialect(DialectConfig{});
+    auto handshake = stream->new_handshake();
+    handshake->on_open();
+    bool handshaking = true;
+    for (std::string_view msg : fuzz::split(in, '\n')) {
+        // Each message from its own heap copy: a view kept into an earlier
+        // message is then a use-after-free.
+        std::string copy(msg);
+        const bool utf8 = fuzz::utf8(copy);
+        InboundFrame a, b;
+        stream->decode(copy, a);
+        auto fresh = make_tekton_ws_dialect(DialectConfig{});
+        fresh->decode(copy, b);
+        const std::string da = fuzz::describe(a), db = fuzz::describe(b);
+        FUZZ_CHECK(da == db, "a dialect with history and a fresh one differ:\n " + da + "\n " + db);
+        FUZZ_CHECK(a.reply == b.reply, "the reply depends on history");
+        if (utf8) fuzz::check_strings_utf8(a, "tekton-ws decode");
+        if (a.kind == FrameKind::Invalid) FUZZ_CHECK(!a.problem.empty(), "Invalid without a reason");
+        if (!a.reply.empty())
+            FUZZ_CHECK(a.kind == FrameKind::Ignore && a.reply == "{\"type\":\"PONG\"}",
+                       "a reply to something other than PING: " + copy);
+        if (a.kind == FrameKind::Token || a.kind == FrameKind::Complete || a.kind == FrameKind::Error)
+            FUZZ_CHECK(a.has_id && !a.id.empty(), "a request frame without request_id: " + copy);
+
+        InboundFrame h;
+        http->decode(copy, h);
+        if (utf8) fuzz::check_strings_utf8(h, "tekton (HTTP) decode");
+
+        if (handshaking && utf8) {
+            HandshakeStep s = handshake->on_message(copy);
+            if (s.kind == HandshakeStep::Kind::Ready)
+                FUZZ_CHECK(a.kind == FrameKind::Ignore || a.kind == FrameKind::Invalid,
+                           "Ready on a request frame: " + copy);
+            if (s.kind == HandshakeStep::Kind::Fail) FUZZ_CHECK(!s.message.empty(), "a failure without a reason");
+            handshaking = s.kind == HandshakeStep::Kind::Wait;
+        }
+    }
+    return 0;
+}
