@@ -35,6 +35,12 @@ function reportListenerError(e) {
 // promises are still pending.
 const busy = new Set();
 
+// Key of the constructor option that hands the core's own option names
+// ([[key, value], ...], realm_options_set) to the addon instead of this
+// class's options: how TektonLLMClient (node/tekton_client.js) runs this
+// client on the "tekton" dialect. A symbol, so it is not part of the public options.
+const CORE_OPTIONS = Symbol('coreOptions');
+
 class RealmWebSocketClient {
   #native;
   #onNative;
@@ -54,7 +60,9 @@ class RealmWebSocketClient {
     if (options === null || typeof options !== 'object') {
       throw invalid('new RealmWebSocketClient(options): options must be an object, e.g. { model: "llama-2-7b" }');
     }
-    if (typeof options.model !== 'string' || options.model.length === 0) {
+    const core = options[CORE_OPTIONS];
+    if (core !== undefined) options = { coreOptions: core };
+    else if (typeof options.model !== 'string' || options.model.length === 0) {
       throw invalid(
         'new RealmWebSocketClient(options): options.model is required ' +
           '(a non-empty string naming the model, e.g. { model: "llama-2-7b" })',
@@ -461,4 +469,4 @@ function settle(executor) {
   });
 }
 
-module.exports = { RealmWebSocketClient };
+module.exports = { RealmWebSocketClient, CORE_OPTIONS, reportListenerError };

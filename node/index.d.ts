@@ -681,4 +681,373 @@ export class WSClient extends EventEmitter {
   off(event: string | symbol, listener: (...args: any[]) => void): this;
 }
 
+// ---- TektonLLMClient: the Tekton LLM client (docs/node.md "TektonLLMClient")
+
+/**
+ * Options of `new TektonLLMClient(...)`. Every setting left out (or `null`) is taken from its
+ * environment variable when that is set and not empty, else from the default.
+ */
+export interface TektonLLMClientOptions {
+  /** Default `contextId` of every request. Default `"browser-client"` (the upstream JS client's). */
+  componentId?: string;
+  /** Base URL of the Rhetor service (`http://` or `https://`; a path is ignored). `$RHETOR_URL`, else `"http://localhost:8003"`. */
+  rhetorUrl?: string;
+  /** Kept as `client.rhetorWsUrl`, not used: requests and streams go over HTTP (`$RHETOR_WS_URL` is not read). */
+  rhetorWsUrl?: string;
+  /** Provider of every request. `$RHETOR_DEFAULT_PROVIDER`, else `"anthropic"`. */
+  providerId?: string;
+  /** Model of every request. `$RHETOR_DEFAULT_MODEL`, else the provider's default model (found by initialize()), else none. */
+  modelId?: string;
+  /** Seconds per request, from its start to its end (streams included), and for the health check; `0` = none. `$RHETOR_TIMEOUT`, else `30`. */
+  timeout?: number;
+  /** Accepted and kept, not used: no request is retried. `$RHETOR_MAX_RETRIES`, else `3`. */
+  maxRetries?: number;
+  /** Allow the fallback hook. Default `true` (there is no fallback without a `fallback` hook). */
+  useFallback?: boolean;
+  /** Sent as `Authorization: Bearer <authToken>`. `$RHETOR_AUTH_TOKEN`, else none. */
+  authToken?: string;
+  /** Opt-in fallback hook: answers a failed request; its results are flagged `fallback: true`. */
+  fallback?: TektonFallbackHook;
+  /** Log the client's failures and fallbacks with `console.debug`. Default `false`. */
+  debug?: boolean;
+}
+
+/** A chat message; `name` is accepted and not sent. */
+export interface TektonMessage {
+  /** `"system"`, `"user"`, `"assistant"` or `"function"`. */
+  role: 'system' | 'user' | 'assistant' | 'function';
+  /** The message's text. */
+  content: string;
+  /** Accepted, not sent. */
+  name?: string;
+}
+
+/** Options of every request method; left out = the core's or the server's default. */
+export interface TektonRequestOptions {
+  /** The request's context id. Default: the client's `componentId`. */
+  contextId?: string;
+  /** Cancels the request: it rejects (a stream throws) with a `CancelledError`. */
+  signal?: AbortSignal;
+  /** Sampling temperature (the core sends 0.7 when not given). */
+  temperature?: number;
+  /** Largest number of tokens to generate (sent when not 0). */
+  maxTokens?: number;
+  /** Stop sequences, sent as `options.stop`. */
+  stopSequences?: string[];
+  /** Nucleus sampling (sent when not 0). */
+  topP?: number;
+  /** Top-k sampling (sent when not 0). */
+  topK?: number;
+  /** Presence penalty (sent when not 0). */
+  presencePenalty?: number;
+  /** Frequency penalty (sent when not 0). */
+  frequencyPenalty?: number;
+  /** The model, instead of the client's `modelId`. */
+  model?: string;
+  /** The provider, instead of the client's `providerId`. */
+  provider?: string;
+  /** This request's timeout in seconds (`0` = none), instead of the client's. */
+  timeout?: number;
+  /** Accepted, not forwarded (the core sends `null`). */
+  fallbackProvider?: string;
+  /** Accepted, not forwarded (the core sends `null`). */
+  fallbackModel?: string;
+  /** Accepted, not used (no request is retried). */
+  retryCount?: number;
+  /** Accepted, not used. */
+  retryDelay?: number;
+  /** Members added to the request body as they are, replacing same-named ones. */
+  extraBody?: Record<string, unknown>;
+}
+
+/** Options of generateText() and textStream(): a request's options plus a system prompt. */
+export interface TektonTextOptions extends TektonRequestOptions {
+  /** Sent as a system message before the prompt (`system_prompt` on the wire). */
+  systemPrompt?: string;
+}
+
+/** The callbacks of streamText() and streamChatResponse(). */
+export interface TektonStreamCallbacks {
+  /** Called with every chunk, the final done chunk included; an exception cancels the stream. */
+  onChunk?: (chunk: TektonStreamingChunk) => void;
+  /** Called once after the done chunk, with the whole answer. */
+  onComplete?: (response: TektonCompletionResponse) => void;
+  /** Called once when the stream fails or is cancelled (`CancelledError`); then onComplete is not called. */
+  onError?: (error: TektonLLMError) => void;
+}
+
+/** Token counts as the server reported them (`null` where it did not). */
+export interface TektonUsage {
+  /** Tokens of the prompt. */
+  promptTokens: number | null;
+  /** Tokens generated. */
+  completionTokens: number | null;
+  /** Their sum. */
+  totalTokens: number | null;
+}
+
+/** The answer of generateText() / generateChatResponse() (and a stream's `result`). */
+export interface TektonCompletionResponse {
+  /** The generated text. */
+  content: string;
+  /** The model the core reported, else the requested one; `"fallback"` for the fallback hook's answer. */
+  model: string;
+  /** The requested provider; `"fallback"` for the fallback hook's answer. */
+  provider: string;
+  /** Why generation stopped (`"stop"`, `"length"`, `"fallback"`), or `null`. */
+  finishReason: string | null;
+  /** Token counts, or `null` when the server reported none. */
+  usage: TektonUsage | null;
+  /** The request's context id. */
+  contextId: string;
+  /** When the answer was received (UTC, ISO 8601). */
+  timestamp: string;
+  /** True for the fallback hook's answer. */
+  fallback: boolean;
+  /** Seconds from writing the request to its end (measured by the core). */
+  latency: number;
+  /** The server's `error` member of a 200 answer, else `null`. */
+  error: string | null;
+  /** `error === null`. */
+  success: boolean;
+}
+
+/** One chunk of a stream. */
+export interface TektonStreamingChunk {
+  /** The text piece (`""` in the done chunk). */
+  chunk: string;
+  /** The request's context id. */
+  contextId: string;
+  /** The requested model (`"fallback"` for the fallback hook's chunks). */
+  model: string;
+  /** The requested provider (`"fallback"` for the fallback hook's chunks). */
+  provider: string;
+  /** When the chunk was received (UTC, ISO 8601). */
+  timestamp: string;
+  /** True for the last chunk, and only for it. */
+  done: boolean;
+  /** True for the fallback hook's chunks. */
+  fallback: boolean;
+}
+
+/** What the fallback hook is told: the request that failed and why. */
+export interface TektonFallbackRequest {
+  /** The request's messages (copies). */
+  messages: TektonMessage[];
+  /** The leading system message's text, or `null`. */
+  systemPrompt: string | null;
+  /** The request's context id. */
+  contextId: string;
+  /** The requested provider. */
+  providerId: string;
+  /** The requested model, or `null`. */
+  modelId: string | null;
+  /** True for a stream. */
+  streaming: boolean;
+  /** Why the request failed. */
+  error: TektonLLMError;
+  /** The text a failed stream had delivered already (`""` otherwise). */
+  partial: string;
+}
+
+/** The fallback hook: the answer's text (or a promise of it). */
+export type TektonFallbackHook = (request: TektonFallbackRequest) => string | Promise<string>;
+
+/** A model of GET /api/v1/providers. */
+export interface TektonModelInfo {
+  /** Model id. */
+  id: string;
+  /** Display name (the id when the server gave none). */
+  name: string;
+  /** Context window in tokens, or `null`. */
+  contextLength: number | null;
+  /** Description, or `null`. */
+  description: string | null;
+  /** Prices as the server gave them, or `null`. */
+  pricing: Record<string, unknown> | null;
+  /** Capabilities (`"chat"`, ...). */
+  capabilities: string[];
+}
+
+/** A provider of GET /api/v1/providers. */
+export interface TektonProviderInfo {
+  /** Display name (the id when the server gave none). */
+  name: string;
+  /** Whether the server marked it available. */
+  available: boolean;
+  /** Its models. */
+  models: TektonModelInfo[];
+  /** Its default model, or `null`. */
+  defaultModel: string | null;
+  /** Description, or `null`. */
+  description: string | null;
+}
+
+/** The answer of GET /api/v1/providers (getProviders()). */
+export interface TektonProviders {
+  /** Providers by id. */
+  providers: Record<string, TektonProviderInfo>;
+  /** The server's default provider (`""` when it named none). */
+  defaultProvider: string;
+  /** The server's default model (`""` when it named none). */
+  defaultModel: string;
+}
+
+/**
+ * A streamed answer (textStream(), chatStream()): an async iterator of chunks, the last with
+ * `done: true`. A failure without a fallback hook throws the TektonLLMError after the chunks
+ * received; a cancel from outside the loop (cancelRequest(), the signal, shutdown()) throws a
+ * CancelledError; leaving the loop, return() or cancel() ends it quietly.
+ */
+export class TektonChunkStream implements AsyncIterableIterator<TektonStreamingChunk, undefined> {
+  private constructor();
+  /** The request id (`<componentId>_<epoch ms>_<8 base36 characters>`), for cancelRequest(). */
+  readonly requestId: string;
+  /** The failure (the primary error when the fallback hook answered), else `null`. */
+  error: TektonLLMError | null;
+  /** Why generation stopped, once ended (`"fallback"` after the fallback hook), else `null`. */
+  finishReason: string | null;
+  /** Token counts once ended, or `null`. */
+  usage: TektonUsage | null;
+  /** True when the fallback hook answered. */
+  fallback: boolean;
+  /** The whole answer once the stream completed (also after the fallback hook), else `undefined`. */
+  result: TektonCompletionResponse | undefined;
+  /** Every chunk's text so far (fallback text included). */
+  readonly text: string;
+  /** True once the stream ended and every chunk was taken. */
+  readonly done: boolean;
+  /** The next chunk; the first call connects if needed and starts the request. */
+  next(): Promise<IteratorResult<TektonStreamingChunk, undefined>>;
+  /** Cancels the request if it is running; resolves once it ended (what leaving `for await` calls). */
+  return(value?: undefined): Promise<IteratorResult<TektonStreamingChunk, undefined>>;
+  /** Cancels as return() does, then rejects with `err`. */
+  throw(err?: unknown): Promise<IteratorResult<TektonStreamingChunk, undefined>>;
+  /** Cancels the request (idempotent); resolves once it ended. */
+  cancel(): Promise<void>;
+  /** The stream itself. */
+  [Symbol.asyncIterator](): TektonChunkStream;
+}
+
+/** The Tekton LLM client (upstream's JS TektonLLMClient API) over HTTP, on the librealm core's `tekton` dialect. */
+export class TektonLLMClient {
+  /** @throws InvalidRequestError: an unknown option, a bad timeout or URL (also from the environment). */
+  constructor(options?: TektonLLMClientOptions);
+  /** The resolved component id. */
+  readonly componentId: string;
+  /** The resolved Rhetor URL. */
+  readonly rhetorUrl: string;
+  /** The `rhetorWsUrl` option, or `null` (not used). */
+  readonly rhetorWsUrl: string | null;
+  /** The resolved provider. */
+  readonly providerId: string;
+  /** The resolved model (initialize() may set it from the provider's default), or `null`. */
+  readonly modelId: string | null;
+  /** The resolved timeout, seconds (`0` = none). */
+  readonly timeout: number;
+  /** The resolved retry count (not used). */
+  readonly maxRetries: number;
+  /** Whether the fallback hook may run. */
+  readonly useFallback: boolean;
+  /** The resolved auth token, or `null`. */
+  readonly authToken: string | null;
+  /** The fallback hook, or `null`. */
+  readonly fallback: TektonFallbackHook | null;
+  /** Whether failures are logged. */
+  readonly debug: boolean;
+  /** True once the health check passed, until shutdown() or a connection error. */
+  readonly available: boolean;
+
+  /** GET /api/v1/health (and the provider's default model when none is set); resolves `true` when healthy, never rejects. */
+  initialize(): Promise<boolean>;
+  /** Ends the requests in flight (streams end with a CancelledError); initialize() makes the client usable again. */
+  shutdown(): Promise<void>;
+  /** The prompt as a user message (after `systemPrompt`); rejects with a TektonLLMError. */
+  generateText(prompt: string, options?: TektonTextOptions): Promise<TektonCompletionResponse>;
+  /** A chat answer to `messages` (a leading system message travels as `system_prompt`). */
+  generateChatResponse(messages: readonly TektonMessage[], options?: TektonRequestOptions): Promise<TektonCompletionResponse>;
+  /** generateText's answer as a stream of chunks (`for await`). @throws InvalidRequestError at once for bad arguments. */
+  textStream(prompt: string, options?: TektonTextOptions): TektonChunkStream;
+  /** generateChatResponse's answer as a stream of chunks (`for await`). @throws InvalidRequestError at once for bad arguments. */
+  chatStream(messages: readonly TektonMessage[], options?: TektonRequestOptions): TektonChunkStream;
+  /** Streams with callbacks; returns the request id at once. @throws InvalidRequestError at once for bad arguments. */
+  streamText(prompt: string, options?: TektonTextOptions & TektonStreamCallbacks): string;
+  /** Streams a chat answer with callbacks; returns the request id at once. */
+  streamChatResponse(messages: readonly TektonMessage[], options?: TektonRequestOptions & TektonStreamCallbacks): string;
+  /** Cancels a running stream (its onError / loop gets a CancelledError); `false` for an unknown or ended id. */
+  cancelRequest(requestId: string): boolean;
+  /** GET /api/v1/providers, cached once read; rejects with the mapped error (no built-in fallback list). */
+  getProviders(): Promise<TektonProviders>;
+}
+
+/** Details of a TektonLLMError. */
+export interface TektonErrorDetails {
+  /** The server's HTTP status. */
+  httpStatus?: number;
+  /** Seconds the server asked to wait (429). */
+  retryAfter?: number;
+  /** The core's status name (`"UNAUTHORIZED"`, ...). */
+  coreCode?: string;
+  /** The underlying error (a RealmError for the core's). */
+  cause?: unknown;
+}
+
+/** Base class of every error of TektonLLMClient and its token utilities. */
+export class TektonLLMError extends Error {
+  /** The Tekton code of the class (`"CONNECTION"`, `"TIMEOUT"`, ...). */
+  static readonly code: string;
+  /** Makes one; `code` comes from the class. */
+  constructor(message?: string, details?: TektonErrorDetails);
+  /** The Tekton code: `CONNECTION`, `TIMEOUT`, `AUTHENTICATION`, `SERVICE_UNAVAILABLE`, `RATE_LIMITED`, `INVALID_REQUEST`, `ADAPTER`, `FALLBACK_FAILED`, `CANCELLED`. */
+  code: string;
+  /** The server's HTTP status, or `undefined`. */
+  httpStatus: number | undefined;
+  /** Seconds the server asked to wait (429 `Retry-After`), or `undefined`. */
+  retryAfter: number | undefined;
+  /** The core's status name (`"UNAUTHORIZED"`, ...), or `undefined` for errors of this package. */
+  coreCode: string | undefined;
+}
+/** Rhetor could not be reached, or the connection broke (`CONNECTION`). */
+export class ConnectionError extends TektonLLMError {}
+/** The request did not end within its timeout: "Request timed out after N seconds" (`TIMEOUT`). */
+export class TimeoutError extends TektonLLMError {}
+/** HTTP 401 (`AUTHENTICATION`). */
+export class AuthenticationError extends TektonLLMError {}
+/** HTTP 503, or the client was shut down (`SERVICE_UNAVAILABLE`). */
+export class ServiceUnavailableError extends TektonLLMError {}
+/** HTTP 429; see `retryAfter` (`RATE_LIMITED`). */
+export class RateLimitError extends TektonLLMError {}
+/** HTTP 400, or invalid arguments, options or configuration (`INVALID_REQUEST`). */
+export class InvalidRequestError extends TektonLLMError {}
+/** Any other HTTP status: "Adapter 'rhetor' error: HTTP error 500: ..." (`ADAPTER`). */
+export class AdapterError extends TektonLLMError {
+  /** Makes one: the message becomes `Adapter '<adapterId>' error: <message>`. */
+  constructor(adapterId: string, message: string, details?: TektonErrorDetails);
+  /** The adapter (`"rhetor"`). */
+  adapterId: string;
+}
+/** The fallback hook failed too: "Primary error: ... Fallback error: ..." (`FALLBACK_FAILED`). */
+export class FallbackError extends TektonLLMError {}
+/** The request was cancelled: cancelRequest(), the signal, shutdown() (`CANCELLED`). */
+export class CancelledError extends TektonLLMError {}
+
+/** Tokens of `text`: the plugged tokenizer's count, else the core's estimate (code points / 4, rounded down, + 1). */
+export const countTokens: (text: string, model?: string) => number;
+/** Σ(content tokens + 4) + 3 over the messages. */
+export const countMessageTokens: <M extends { content: string }>(
+  messages: readonly M[],
+  model?: string,
+) => { promptTokens: number; totalTokens: number };
+/** The first `maxTokens * 4` characters (with a plugged tokenizer: the longest prefix that fits). */
+export const truncateTextToTokenLimit: (text: string, maxTokens: number, model?: string) => string;
+/** The newest messages that fit in `maxTokens` (content tokens), the last system message kept first; the caller's objects. */
+export const optimizeMessagesForTokenLimit: <M extends { role: string; content: string }>(
+  messages: readonly M[],
+  maxTokens: number,
+  model?: string,
+  keepSystemPrompt?: boolean,
+) => M[];
+/** Plugs in a tokenizer `(text, model) => number` for the token utilities (process wide); `null` restores the estimate. */
+export const setTokenizer: (tokenizer: ((text: string, model: string) => number) | null) => void;
+
 export default RealmWebSocketClient;

@@ -10,6 +10,11 @@
 //   client.js     RealmWebSocketClient: requests, events, the burst dispatcher
 //   ws_client.js  WSClient: the upstream ws-system client's API (dialect "ws-system")
 //   ws_options.js WSClient's options -> the core's option names; status names
+//   tekton_client.js  TektonLLMClient: the Tekton LLM client (dialect "tekton", HTTP)
+//   tekton_stream.js  its chunk streams, results and fallback hook call
+//   tekton_options.js its settings (argument > RHETOR_* environment > default) and request options
+//   tekton_errors.js  its error classes (TektonLLMError, ...), mapped from the core's errors
+//   tekton_tokens.js  its token utilities, on the core's estimate (realm_estimate_tokens)
 //   requests.js   Call (promise requests), TokenStream and GenerationStream (stream iterators)
 //   errors.js     RealmError, ErrorCodes and the core's error table
 //   arguments.js  checks of options objects, AbortSignals and JSON values
@@ -19,6 +24,10 @@ const { ERROR_TABLE, ErrorCodes, RealmError } = require('./errors.js');
 const { TokenStream } = require('./requests.js');
 const { RealmWebSocketClient } = require('./client.js');
 const { WSClient, ConnectionStatus, GenerationStream } = require('./ws_client.js');
+const { TektonLLMClient } = require('./tekton_client.js');
+const { TektonChunkStream } = require('./tekton_stream.js');
+const tektonErrors = require('./tekton_errors.js');
+const tektonTokens = require('./tekton_tokens.js');
 
 module.exports = {
   RealmWebSocketClient,
@@ -28,6 +37,23 @@ module.exports = {
   WSClient,
   ConnectionStatus,
   GenerationStream,
+  TektonLLMClient,
+  TektonChunkStream,
+  TektonLLMError: tektonErrors.TektonLLMError,
+  ConnectionError: tektonErrors.ConnectionError,
+  TimeoutError: tektonErrors.TimeoutError,
+  AuthenticationError: tektonErrors.AuthenticationError,
+  ServiceUnavailableError: tektonErrors.ServiceUnavailableError,
+  RateLimitError: tektonErrors.RateLimitError,
+  InvalidRequestError: tektonErrors.InvalidRequestError,
+  AdapterError: tektonErrors.AdapterError,
+  FallbackError: tektonErrors.FallbackError,
+  CancelledError: tektonErrors.CancelledError,
+  countTokens: tektonTokens.countTokens,
+  countMessageTokens: tektonTokens.countMessageTokens,
+  truncateTextToTokenLimit: tektonTokens.truncateTextToTokenLimit,
+  optimizeMessagesForTokenLimit: tektonTokens.optimizeMessagesForTokenLimit,
+  setTokenizer: tektonTokens.setTokenizer,
   errorTable: ERROR_TABLE,
   coreVersion: native.version,
 };

@@ -13,6 +13,7 @@
 //   client_options.*    constructor options -> realm_options_t
 //   arguments.*         type and range checks of values from JS
 //   errors.*            error objects for JS (node/errors.js makes RealmError of them)
+//   tokens.*            estimateTokens(): the core's token estimate (Tekton token utilities)
 //
 // Event path (see docs/benchmarks-node.md for the measurements behind it):
 //   * the core's callbacks (token batches, request completion, connection
@@ -45,12 +46,14 @@
 #include "client.h"
 #include "errors.h"
 #include "realm/realm.h"
+#include "tokens.h"
 
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
     exports.Set("NativeClient", realm_node::Client::Init(env));
     exports.Set("errorTable", Napi::Function::New(env, realm_node::ErrorTable));
+    exports.Set("estimateTokens", Napi::Function::New(env, realm_node::EstimateTokens));
     exports.Set("version", Napi::String::New(env, realm_version()));
     return exports;
 }

@@ -25,16 +25,21 @@ bool HasLoneSurrogate(const std::u16string &s) {
 
 }  // namespace
 
-std::string StringArg(Napi::Env env, const Napi::Value &v, const std::string &what) {
+std::string UnicodeArg(Napi::Env env, const Napi::Value &v, const std::string &what) {
     if (!v.IsString()) ThrowRealm(env, REALM_ERR_INVALID_ARGUMENT, what + " must be a string");
     Napi::String js = v.As<Napi::String>();
     std::string s = js.Utf8Value();
-    if (s.find('\0') != std::string::npos)
-        ThrowRealm(env, REALM_ERR_INVALID_ARGUMENT, what + " contains a NUL character");
     // V8 writes a lone surrogate as U+FFFD (EF BF BD): only text holding one
     // needs the UTF-16 look, since a real U+FFFD is rare.
     if (s.find("\xEF\xBF\xBD") != std::string::npos && HasLoneSurrogate(js.Utf16Value()))
         ThrowRealm(env, REALM_ERR_INVALID_ARGUMENT, what + " is not valid Unicode: it contains a lone surrogate");
+    return s;
+}
+
+std::string StringArg(Napi::Env env, const Napi::Value &v, const std::string &what) {
+    std::string s = UnicodeArg(env, v, what);
+    if (s.find('\0') != std::string::npos)
+        ThrowRealm(env, REALM_ERR_INVALID_ARGUMENT, what + " contains a NUL character");
     return s;
 }
 

@@ -19,6 +19,10 @@ inline bool IsSet(const Napi::Value &v) { return !v.IsUndefined() && !v.IsNull()
 // value itself is never quoted (it may be an API key).
 std::string StringArg(Napi::Env env, const Napi::Value &v, const std::string &what);
 
+// A string as UTF-8 for a sized C argument: like StringArg, but a NUL
+// character is kept (the length carries it).
+std::string UnicodeArg(Napi::Env env, const Napi::Value &v, const std::string &what);
+
 // A string option; *present tells whether it was given. Checked as StringArg.
 std::string OptString(Napi::Env env, const Napi::Value &v, const char *key, bool *present);
 
