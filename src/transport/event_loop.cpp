@@ -181,7 +181,12 @@ void EventLoop::run() {
         }
         // Polling: a request posted while this thread yielded goes out before
         // the next poll() (a caller that posts yields to us for just that).
-        if (polling) drain_posted();
+        // Work this thread posted itself after the last drain (from the
+        // after-pass work below) woke nobody, and a post from another thread
+        // finding the queue non-empty does not wake the loop either: run it
+        // before sleeping, or both would wait for the next timer (up to the
+        // 30 s keepalive).
+        if (polling || has_posted_.load(std::memory_order_acquire)) drain_posted();
         in_service_ = true;
         int rc = lws_service(context_, polling ? -1 : 0);  // -1: one pass without sleeping
         in_service_ = false;
@@ -287,8 +292,13 @@ bool EventLoop::post(std::function<void()> fn) {
     has_posted_.store(true, std::memory_order_release);
     // lws_cancel_service touches the context: only while accepting_ (checked
     // under the same mutex the loop takes before destroying it). A spinning
-    // loop needs no wake-up.
-    if (was_empty && !spinning_.load(std::memory_order_relaxed) && !in_loop_thread()) lws_cancel_service(context_);
+    // loop needs no wake-up, nor does the loop thread outside lws_service (it
+    // drains before it sleeps again). Inside lws_service it does: a timer
+    // callback runs there before the poll() of the same call, which would
+    // otherwise sleep on this work until the next timer (up to the 30 s
+    // keepalive).
+    if (was_empty && !spinning_.load(std::memory_order_relaxed) && (!in_loop_thread() || in_service_))
+        lws_cancel_service(context_);
     return true;
 }
 
