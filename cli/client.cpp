@@ -45,7 +45,16 @@ int Client::open(bool no_default_timeout, const std::vector<std::pair<std::strin
     std::unique_ptr<realm_options_t, OptionsDeleter> opts(realm_options_new());
     if (!opts) return printer_.call_error("options", REALM_ERR_NO_MEMORY, nullptr);
     const GlobalOptions &g = global_;
-    if (int rc = set_option(opts.get(), printer_, "--url", "url", g.url)) return rc;
+    // The tool's defaults, then the environment (REALM_TIMEOUT, REALM_DIALECT,
+    // REALM_MAX_RETRIES, ...), then the flags: each wins over the one before.
+    if (no_default_timeout) realm_options_set_request_timeout_ms(opts.get(), 0);
+    for (const auto &[key, value] : defaults) realm_options_set(opts.get(), key.c_str(), value.c_str(), nullptr);
+    realm_error_t *env_err = nullptr;
+    if (realm_options_load_env(opts.get(), &env_err) != REALM_OK)
+        return printer_.call_error("environment", realm_error_status(env_err), env_err);
+    // Several URLs separated by spaces (from REALM_URL or --url) fail over.
+    const char *url_key = g.url.find_first_of(" \t") == std::string::npos ? "url" : "urls";
+    if (int rc = set_option(opts.get(), printer_, "--url", url_key, g.url)) return rc;
     if (!g.dialect.empty())
         if (int rc = set_option(opts.get(), printer_, "--dialect", "dialect", g.dialect)) return rc;
     if (g.api_key) {
@@ -59,10 +68,7 @@ int Client::open(bool no_default_timeout, const std::vector<std::pair<std::strin
         if (int rc = set_option(opts.get(), printer_, "--timeout", "request_timeout_ms", ms)) return rc;
         if (*g.timeout_ms > 0 && *g.timeout_ms <= 3600000)
             if (int rc = set_option(opts.get(), printer_, "--timeout", "connect_timeout_ms", ms)) return rc;
-    } else if (no_default_timeout) {
-        realm_options_set_request_timeout_ms(opts.get(), 0);
     }
-    for (const auto &[key, value] : defaults) realm_options_set(opts.get(), key.c_str(), value.c_str(), nullptr);
     for (const auto &[key, value] : g.options)
         if (int rc = set_option(opts.get(), printer_, "--option " + key, key, value)) return rc;
 

@@ -117,6 +117,8 @@ bool UpstreamPool::start(lws_vhost *vhost, std::string *error) {
                   set_option(o, "connect_timeout_ms", std::to_string(std::clamp<uint64_t>(options_.upstream_wait_ms, 1000, 10000)), error) &&
                   set_option(o, "max_connections", std::to_string(options_.upstream_connections), error) &&
                   set_option(o, "max_queued_requests", "1048576", error) &&
+                  // The pool retries and fails over itself, across upstreams.
+                  set_option(o, "max_retries", "0", error) &&
                   (options_.upstream_api_key.empty() ||
                    set_option(o, "api_key", options_.upstream_api_key, error)) &&
                   (options_.upstream_model.empty() || set_option(o, "model", options_.upstream_model, error)) &&

@@ -17,9 +17,11 @@ set(REALM_CORE_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/core/client_connections.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/core/router.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/core/deadline_queue.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/core/retry_policy.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/core/link.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/core/http_link.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/core/option_table.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/core/env_config.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/core/log.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/core/token_estimate.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/capi/version_api.cpp

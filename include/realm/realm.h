@@ -526,7 +526,18 @@ REALM_API realm_status_t realm_options_set_header(realm_options_t *opts, const c
  *   (ws-system: a PEM private key file, PKCS#8, PKCS#1 RSA or SEC1 EC),
  *   private_key (ws-system: the PEM text itself), private_key_passphrase
  *   (ws-system: for an encrypted PEM), signature_algorithm [SHA256]
- *   (ws-system: SHA256, SHA384, SHA512 or RSA-SHA256/384/512).
+ *   (ws-system: SHA256, SHA384, SHA512 or RSA-SHA256/384/512),
+ *   urls (several servers of one service, separated by spaces: connect to
+ *   the first that answers, fail over to the next when it fails or its
+ *   connection is lost; each must have the scheme family and the path of the
+ *   first; at most 16; setting url replaces them),
+ *   max_retries [2] (a request that failed before any of its answer arrived,
+ *   with a connection error, a timeout, HTTP 503 or 429, or the server's
+ *   RATE_LIMIT_EXCEEDED, is sent again up to this many times; a started
+ *   answer is never re-sent; each attempt has the full request_timeout_ms),
+ *   retry_base_ms [1000] and retry_cap_ms [30000] (the delay before retry n
+ *   is base x 2^(n-1), capped, +/-15% jitter, and never shorter than the
+ *   server's Retry-After).
  *
  * The ws-system key is read once by realm_client_new, which fails with
  * REALM_ERR_INVALID_ARGUMENT when it is missing, unreadable or malformed;
@@ -544,6 +555,26 @@ REALM_API realm_status_t realm_options_set_header(realm_options_t *opts, const c
  */
 REALM_API realm_status_t realm_options_set(realm_options_t *opts, const char *key, const char *value,
                                            realm_error_t **err);
+/**
+ * Applies the client settings of the environment, as the SDKs do before
+ * their explicit arguments (so an argument wins over the environment, which
+ * wins over the defaults). Variables that are unset or empty are skipped:
+ *   REALM_URL (the option url; several URLs separated by spaces set urls),
+ *   REALM_API_KEY (api_key), REALM_DIALECT (dialect),
+ *   REALM_TIMEOUT (request_timeout_ms, given in seconds: "2.5"; "0" = none),
+ *   REALM_MAX_RETRIES (max_retries).
+ * Only this call reads them: a program that does not call it is not steered
+ * by the environment. (REALM_LOG and REALM_DEBUG set the default log; see
+ * realm_set_log_callback().) All or nothing: on a bad value the options are
+ * unchanged and *err names the variable and its rule (never quoting
+ * REALM_API_KEY). Any thread; reads the process environment, so it must not
+ * race with setenv().
+ * @param opts the options to change.
+ * @param err NULL, or receives a new error (owned by the caller) when the call fails.
+ * @return #REALM_OK, #REALM_ERR_INVALID_ARGUMENT (NULL opts, a bad value) or
+ * #REALM_ERR_INVALID_URL (REALM_URL).
+ */
+REALM_API realm_status_t realm_options_load_env(realm_options_t *opts, realm_error_t **err);
 /** @} */
 
 /* ======================================================================== */
@@ -843,8 +874,9 @@ typedef void (*realm_log_cb)(void *user, realm_log_level_t level, const char *me
 /**
  * Routes the library's log (process-wide, every client) to `cb`, for
  * messages at `max_level` or more important; NULL `cb` restores the default:
- * nothing, or stderr at REALM_LOG_DEBUG when the environment variable
- * REALM_DEBUG is set to anything but "0". API keys, tokens and the values of
+ * stderr at the level the environment variable REALM_LOG names ("error",
+ * "warn", "info" or "debug"; unset or anything else: nothing), or at
+ * REALM_LOG_DEBUG when REALM_DEBUG is set to anything but "0". API keys, tokens and the values of
  * request headers never appear in a message; `token=` in a URL is shown as
  * `token=***`. `cb` runs on the event thread (or on the thread of the call
  * that logs), must not block and must not call back into the library. When

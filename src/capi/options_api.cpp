@@ -5,6 +5,7 @@
 #include <string>
 
 #include "capi/guard.h"
+#include "core/env_config.h"
 #include "core/option_table.h"
 
 using realm::core::set_option;
@@ -42,6 +43,15 @@ REALM_API realm_status_t realm_options_set(realm_options_t *opts, const char *ke
     if (r.status != REALM_OK) return realm::capi::fail(err, r.status, r.why);
     return REALM_OK;
     REALM_GUARD_END([&](realm_status_t s) { return realm::capi::fail(err, s, "realm_options_set failed"); })
+}
+
+REALM_API realm_status_t realm_options_load_env(realm_options_t *opts, realm_error_t **err) {
+    REALM_GUARD_BEGIN
+    if (!opts) return realm::capi::fail(err, REALM_ERR_INVALID_ARGUMENT, "opts must not be NULL");
+    auto r = realm::core::load_env(opts->o);
+    if (r.status != REALM_OK) return realm::capi::fail(err, r.status, r.why);
+    return REALM_OK;
+    REALM_GUARD_END([&](realm_status_t s) { return realm::capi::fail(err, s, "realm_options_load_env failed"); })
 }
 
 #define REALM_TEXT_SETTER(name)                                                                 \

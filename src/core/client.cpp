@@ -21,6 +21,7 @@ RouterConfig router_config(const Options &opts, const protocol::Capabilities &ca
     rc.needs_finish_reason = caps.needs_finish_reason;
     // WebSocket text frames are checked whole; SSE data is not.
     rc.check_token_utf8 = caps.transport == protocol::Transport::Http;
+    rc.retry = RetryConfig{opts.max_retries, opts.retry_base_ms, opts.retry_cap_ms};
     return rc;
 }
 
@@ -73,7 +74,7 @@ ClientCore::ClientCore(const Options &opts, std::unique_ptr<protocol::Dialect> d
       loop_(loop),
       connector_(std::move(connector)),
       handle_(handle),
-      env_{loop_, *connector_, *dialect_, opts_},
+      env_{loop_, *connector_, *dialect_, opts_, &opts_.server},
       router_(loop_, *this, router_config(opts_, caps_)),
       reconnect_timer_(loop_),
       rng_(seeded_rng()) {}

@@ -101,6 +101,13 @@ private:
     size_t max_links() const;
     void became_ready(const protocol::SessionInfo &session);
     void attempt_failed(const Error &err, bool retryable);
+    // Failover over opts_.servers: new connections go to the next server.
+    void use_next_server(const Error &cause);
+    // Connects to the next server not yet tried in this round; false when
+    // there is none (one server, or all failed).
+    bool try_next_server(const Error &cause);
+    // An HTTP exchange could not reach its server.
+    void on_http_server_failed(HttpLink &link, const Error &err);
     void all_links_lost(const Error &err, int close_code, const std::string &reason);
     void schedule_reconnect(const Error &cause);
     void give_up(const Error &err);
@@ -137,6 +144,7 @@ private:
     bool try_send(realm_request_t *req) override;
     void abandon(realm_request_t *req) override;
     void on_request_done(realm_request_t *req) override;
+    bool will_connect() const override;
 
     // HttpLinkOwner
     void on_http_frame(HttpLink &link, const protocol::InboundFrame &f) override;
@@ -180,6 +188,8 @@ private:
     bool probing_ = false;                     // HTTP: the connect probe is in flight
     bool tearing_down_ = false;                // teardown() is ending every request
     uint32_t reconnect_attempt_ = 0;
+    size_t server_index_ = 0;                  // in opts_.servers (failover)
+    size_t servers_failed_ = 0;                // in this round over opts_.servers
     int64_t extra_links_blocked_until_us_ = 0; // pool: after an extra link failed
     transport::Timer reconnect_timer_;
     std::vector<Waiter> connect_waiters_;

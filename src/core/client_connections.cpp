@@ -47,7 +47,7 @@ void ClientCore::start_connecting() {
 void ClientCore::open_link() {
     if (!connected_) state_.store(REALM_STATE_CONNECTING, std::memory_order_release);
     if (log_on(REALM_LOG_INFO))
-        log(REALM_LOG_INFO, "connecting to " + display_url(opts_.server) + " (" + std::string(dialect_->name()) + ")");
+        log(REALM_LOG_INFO, "connecting to " + display_url(*env_.server) + " (" + std::string(dialect_->name()) + ")");
     links_.push_back(std::make_unique<Link>(env_, static_cast<LinkOwner &>(*this)));
     links_.back()->open();  // may fail at once (then the link is retired already)
 }
@@ -92,8 +92,9 @@ void ClientCore::on_link_ready(Link &link) {
 
 void ClientCore::became_ready(const protocol::SessionInfo &session) {
     reconnect_timer_.cancel();
-    if (log_on(REALM_LOG_INFO)) log(REALM_LOG_INFO, "connected to " + display_url(opts_.server));
+    if (log_on(REALM_LOG_INFO)) log(REALM_LOG_INFO, "connected to " + display_url(*env_.server));
     connected_ = true;
+    servers_failed_ = 0;
     was_ready_ = true;
     reconnect_attempt_ = 0;
     state_.store(REALM_STATE_CONNECTED, std::memory_order_release);
@@ -122,7 +123,39 @@ void ClientCore::on_link_failed(Link &link, const Error &err, bool retryable) {
     attempt_failed(err, retryable);
 }
 
+// ---------------------------------------------------------------- failover
+
+void ClientCore::use_next_server(const Error &cause) {
+    server_index_ = (server_index_ + 1) % opts_.servers.size();
+    env_.server = &opts_.servers[server_index_];
+    if (log_on(REALM_LOG_INFO))
+        log(REALM_LOG_INFO, "trying the next server, " + display_url(*env_.server) + ", after: " + cause.message);
+}
+
+bool ClientCore::try_next_server(const Error &cause) {
+    // Each server of the list once per round; the round's last failure goes
+    // on to the usual reconnect backoff (or ends the connect).
+    if (opts_.servers.size() < 2 || !wants_connection_ || servers_failed_ + 1 >= opts_.servers.size()) return false;
+    ++servers_failed_;
+    use_next_server(cause);
+    if (http_transport())
+        start_http_probe();
+    else
+        open_link();
+    return true;
+}
+
+void ClientCore::on_http_server_failed(HttpLink &link, const Error &err) {
+    // Later requests (and retries) go to the next server; the one that failed
+    // is tried again in its turn.
+    if (link.request()->internal) return;  // the connect probe moves on by itself
+    bool connection = err.status == REALM_ERR_CONNECT_FAILED || err.status == REALM_ERR_CONNECTION_LOST ||
+                      err.status == REALM_ERR_TLS;
+    if (connection && opts_.servers.size() > 1 && link.server() == env_.server) use_next_server(err);
+}
+
 void ClientCore::attempt_failed(const Error &err, bool retryable) {
+    if (try_next_server(err)) return;
     if (was_ready_ && retryable && wants_connection_ && opts_.reconnect) {
         schedule_reconnect(err);
         return;
@@ -172,7 +205,14 @@ void ClientCore::schedule_reconnect(const Error &cause) {
     ev.delay_ms = delay;
     ev.error = &cause;
     emit(ev);
-    reconnect_timer_.schedule_ms(delay, [this] { open_link(); });
+    reconnect_timer_.schedule_ms(delay, [this, cause] {
+        if (opts_.servers.size() > 1) {
+            // A new round over the servers, from the next one.
+            servers_failed_ = 0;
+            use_next_server(cause);
+        }
+        open_link();
+    });
 }
 
 void ClientCore::on_link_lost(Link &link, const Error &err, int close_code, const std::string &reason) {
@@ -187,7 +227,8 @@ void ClientCore::on_link_lost(Link &link, const Error &err, int close_code, cons
         bool will_retry = wants_connection_ && opts_.reconnect;
         state_.store(will_retry ? REALM_STATE_RECONNECTING : REALM_STATE_DISCONNECTED, std::memory_order_release);
     }
-    // Requests already sent are never re-sent: a generation could run twice.
+    // Requests already sent end here, or, when nothing of their answer had
+    // arrived, wait for their retry (core/retry_policy.h).
     router_.fail_sent(&link, err);
     retire_link(link);
     if (!last) {
@@ -205,10 +246,15 @@ void ClientCore::all_links_lost(const Error &err, int close_code, const std::str
     ev.reason = reason.c_str();
     ev.error = &err;
     emit(ev);
-    if (wants_connection_ && opts_.reconnect)
-        schedule_reconnect(err);
-    else
+    if (!wants_connection_ || !opts_.reconnect) {
         give_up(err);
+        return;
+    }
+    // With several servers, the next one at once; the lost one counts as
+    // failed in this round.
+    servers_failed_ = 0;
+    if (try_next_server(err)) return;
+    schedule_reconnect(err);
 }
 
 bool ClientCore::link_busy(const Link &link) const {
@@ -255,6 +301,7 @@ void ClientCore::on_probe_done(void *user, realm_request_t *, realm_outcome_t ou
     }
     Error e = error ? *error : make_error(REALM_ERR_CONNECT_FAILED, "");
     if (s == REALM_ERR_TIMEOUT) e.message = "connecting to the server timed out: " + e.message;
+    if (self->try_next_server(e)) return;
     self->give_up(e);
 }
 

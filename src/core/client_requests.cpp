@@ -147,7 +147,7 @@ bool ClientCore::try_send(realm_request_t *req) {
 
 bool ClientCore::send_on(Link &link, realm_request_t *req) {
     std::string frame = transport::make_frame_buffer(req->spec.prompt.size() + req->spec.json.size() + 160);
-    dialect_->encode_request(frame, req->id, req->spec, link.session());
+    dialect_->encode_request(frame, req->wire_id(), req->spec, link.session());
     size_t bytes = frame.size() - transport::kSendHeadroom;
     if (bytes > opts_.max_message_size) {
         // A server closes the connection on a message over its limit (1009),
@@ -198,12 +198,12 @@ void ClientCore::abandon(realm_request_t *req) {
             std::string cancel_id = "c" + std::to_string(next_id_.fetch_add(1) + 1);
             std::string frame = transport::make_frame_buffer(96 + req->id.size());
             size_t empty = frame.size();
-            if (link && link->ready() && dialect_->encode_cancel(frame, cancel_id, req->id, link->session()) &&
+            if (link && link->ready() && dialect_->encode_cancel(frame, cancel_id, req->wire_id(), link->session()) &&
                 frame.size() > empty) {
                 link->send(std::move(frame));
                 router_.add_zombie(cancel_id);  // its answer is dropped too
             }
-            router_.add_zombie(req->id);  // drop whatever the server still sends for it
+            router_.add_zombie(std::string(req->wire_id()));  // drop whatever the server still sends for it
             return;
         }
         case protocol::ConnectionPolicy::Pool:
@@ -221,6 +221,10 @@ void ClientCore::abandon(realm_request_t *req) {
             }
             return;
     }
+}
+
+bool ClientCore::will_connect() const {
+    return !destroyed_ && !tearing_down_ && (connected_ || (wants_connection_ && opts_.reconnect));
 }
 
 void ClientCore::on_request_done(realm_request_t *req) {
@@ -334,7 +338,15 @@ void ClientCore::handle_unattributed(Link *link, const std::string &problem) {
 
 // ---------------------------------------------------------------- HTTP exchanges
 
+// An exchange reports for its request only while the request is on it: not
+// after it ended there and waits to be sent again, or went out again.
+static bool on_exchange(const HttpLink &link) {
+    const realm_request_t *req = link.request();
+    return req->state == realm_request::State::Sent && req->link == &link;
+}
+
 void ClientCore::on_http_frame(HttpLink &link, const protocol::InboundFrame &f) {
+    if (!on_exchange(link)) return;
     realm_request_t *req = link.request();
     switch (f.kind) {
         case protocol::FrameKind::Error:
@@ -358,6 +370,8 @@ void ClientCore::on_http_frame(HttpLink &link, const protocol::InboundFrame &f) 
 }
 
 void ClientCore::on_http_failed(HttpLink &link, const Error &err) {
+    if (!on_exchange(link)) return;
+    on_http_server_failed(link, err);
     if (log_on(REALM_LOG_INFO))
         log(REALM_LOG_INFO, "request " + link.request()->id + " failed: [" + err.code + "] " + err.message);
     router_.fail(link.request(), err, false);

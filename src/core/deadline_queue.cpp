@@ -22,6 +22,16 @@ void DeadlineQueue::remove(Handle h) {
     }
 }
 
+std::vector<realm_request *> DeadlineQueue::take_all() {
+    std::vector<realm_request *> out;
+    out.reserve(deadlines_.size());
+    for (auto &kv : deadlines_) out.push_back(kv.second);
+    deadlines_.clear();
+    timer_.cancel();
+    armed_for_ = 0;
+    return out;
+}
+
 void DeadlineQueue::arm() {
     if (deadlines_.empty()) {
         timer_.cancel();

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <vector>
 
 #include "transport/timer.h"
 
@@ -28,6 +29,8 @@ public:
     Handle add(int64_t deadline_us, realm_request *req);
     void remove(Handle h);
     size_t size() const { return deadlines_.size(); }
+    // Empties the queue, returning its requests (their entries are gone).
+    std::vector<realm_request *> take_all();
 
 private:
     void arm();

@@ -30,10 +30,10 @@ bool HttpLink::start(Error *err) {
     protocol::HttpTarget target = env_.dialect.http_target(req_->spec);
     transport::HttpRequestSpec spec;
     spec.method = target.method;
-    spec.host = o.server.host;
-    spec.port = o.server.port;
+    spec.host = env_.server->host;
+    spec.port = env_.server->port;
     spec.path = target.path;
-    spec.tls = o.server.tls;
+    spec.tls = env_.server->tls;
     spec.ca_file = o.tls_ca_file;
     spec.tls_insecure = o.tls_insecure;
     spec.headers = env_.dialect.request_headers();
@@ -42,7 +42,7 @@ bool HttpLink::start(Error *err) {
                                                               : "application/json");
     if (target.sse_data_lines) sse_ = protocol::SseParser(o.max_message_size, protocol::SseParser::Mode::DataLines);
     if (target.has_body) {
-        env_.dialect.encode_request(spec.body, req_->id, req_->spec, protocol::SessionInfo{});
+        env_.dialect.encode_request(spec.body, req_->wire_id(), req_->spec, protocol::SessionInfo{});
         if (spec.body.size() > o.max_message_size) {
             // Same rule as for WebSocket frames: the request fails alone.
             *err = make_error(REALM_ERR_MESSAGE_TOO_LARGE,

@@ -40,6 +40,8 @@ public:
     // The request ended here (cancel, timeout): drop the exchange at once.
     void abandon();
     realm_request *request() const { return req_; }
+    // The server of the exchange.
+    const ServerUrl *server() const { return env_.server; }
 
 private:
     enum class Mode { Head, Stream, Body, ErrorBody, Over };

@@ -23,10 +23,10 @@ Link::~Link() {
 void Link::open() {
     const Options &o = env_.opts;
     transport::ConnectSpec spec;
-    spec.host = o.server.host;
-    spec.port = o.server.port;
-    spec.path = o.server.path;
-    spec.tls = o.server.tls;
+    spec.host = env_.server->host;
+    spec.port = env_.server->port;
+    spec.path = env_.server->path;
+    spec.tls = env_.server->tls;
     spec.ca_file = o.tls_ca_file;
     spec.tls_insecure = o.tls_insecure;
     spec.max_message_size = o.max_message_size;

@@ -27,6 +27,8 @@ struct LinkEnv {
     transport::Connector &connector;
     protocol::Dialect &dialect;
     const Options &opts;
+    // The server new connections go to (one of opts' URLs; failover moves it).
+    const ServerUrl *server = nullptr;
 };
 
 // The owner hears about its links. A link that failed or was lost is dead:
@@ -63,6 +65,8 @@ public:
         return phase_ == Phase::Opening || phase_ == Phase::Handshake || phase_ == Phase::Failing;
     }
     const protocol::SessionInfo &session() const { return session_; }
+    // The server it connects to.
+    const ServerUrl *server() const { return env_.server; }
 
     // Sends a text frame built with transport::make_frame_buffer(). Ready only.
     void send(std::string frame);

@@ -32,12 +32,25 @@ struct Sink {
     std::atomic<int> max_level{0};
 
     Sink() { use_default(); }
+    // stderr at the level of REALM_LOG (error, warn, info, debug; anything
+    // else is off), or at debug when REALM_DEBUG is set to anything but "0".
     void use_default() {
-        const char *dbg = std::getenv("REALM_DEBUG");
-        bool on = dbg && *dbg && std::strcmp(dbg, "0") != 0;
-        cb = on ? &stderr_sink : nullptr;
+        int level = env_level();
+        cb = level ? &stderr_sink : nullptr;
         user = nullptr;
-        max_level.store(on ? REALM_LOG_DEBUG : 0, std::memory_order_release);
+        max_level.store(level, std::memory_order_release);
+    }
+    static int env_level() {
+        const char *dbg = std::getenv("REALM_DEBUG");
+        if (dbg && *dbg && std::strcmp(dbg, "0") != 0) return REALM_LOG_DEBUG;
+        const char *name = std::getenv("REALM_LOG");
+        std::string v;
+        for (const char *p = name ? name : ""; *p; ++p) v += char(std::tolower(static_cast<unsigned char>(*p)));
+        if (v == "debug") return REALM_LOG_DEBUG;
+        if (v == "info") return REALM_LOG_INFO;
+        if (v == "warn" || v == "warning") return REALM_LOG_WARN;
+        if (v == "error") return REALM_LOG_ERROR;
+        return 0;
     }
 };
 

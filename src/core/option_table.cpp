@@ -87,6 +87,37 @@ OptionResult set_text(std::string &field, std::string_view key, const char *v) {
     return {};
 }
 
+constexpr size_t kMaxUrls = 16;
+
+// Several servers of one service, tried in order (failover). They share the
+// dialect and the path, which the dialect was made for; hosts, ports and TLS
+// may differ.
+OptionResult set_urls(Options &o, const char *v) {
+    std::vector<ServerUrl> list;
+    std::string_view rest = v ? v : "";
+    while (true) {
+        size_t start = rest.find_first_not_of(" \t\r\n");
+        if (start == std::string_view::npos) break;
+        rest.remove_prefix(start);
+        size_t end = rest.find_first_of(" \t\r\n");
+        std::string one(rest.substr(0, end));
+        rest.remove_prefix(end == std::string_view::npos ? rest.size() : end);
+        ServerUrl parsed;
+        std::string why = parse_url(one, &parsed);
+        if (!why.empty())
+            return {REALM_ERR_INVALID_URL, "urls: URL " + std::to_string(list.size() + 1) + ": " + why};
+        if (!list.empty() && (parsed.http != list[0].http || parsed.path != list[0].path))
+            return bad("urls", "every URL must have the scheme family (ws/wss or http/https) and the path of the first");
+        if (list.size() == kMaxUrls) return bad("urls", "at most " + std::to_string(kMaxUrls) + " URLs");
+        list.push_back(std::move(parsed));
+    }
+    if (list.empty()) return bad("urls", "must name at least one URL (separated by spaces)");
+    o.server = list[0];
+    if (list.size() > 1) o.servers = std::move(list);
+    else o.servers.clear();
+    return {};
+}
+
 }  // namespace
 
 OptionResult set_header(Options &opts, const char *name, const char *value) {
@@ -114,8 +145,10 @@ OptionResult set_option(Options &o, std::string_view key, const char *v) {
         std::string why = parse_url(v, &parsed);
         if (!why.empty()) return {REALM_ERR_INVALID_URL, "url: " + why};
         o.server = parsed;
+        o.servers.clear();
         return {};
     }
+    if (key == "urls") return set_urls(o, v);
     if (key == "api_key") {
         if (v && !wire::is_valid_utf8(v)) return bad(key, "is not valid UTF-8");
         o.api_key = v ? v : "";
@@ -202,6 +235,9 @@ OptionResult set_option(Options &o, std::string_view key, const char *v) {
     if (key == "max_message_size") return set_number(o.max_message_size, key, v, 1024, uint64_t(1) << 30);
     if (key == "max_queued_requests") return set_number(o.max_queued_requests, key, v, 1, 1048576);
     if (key == "busy_poll_us") return set_number(o.busy_poll_us, key, v, 0, 1000000);
+    if (key == "max_retries") return set_number(o.max_retries, key, v, 0, 100);
+    if (key == "retry_base_ms") return set_number(o.retry_base_ms, key, v, 1, 3600000);
+    if (key == "retry_cap_ms") return set_number(o.retry_cap_ms, key, v, 1, kMaxTimeoutMs);
     if (key == "max_connections") return set_number(o.max_connections, key, v, 0, 1024);
     if (key == "reconnect") return set_flag(o.reconnect, key, v);
     if (key == "tls_insecure") return set_flag(o.tls_insecure, key, v);

@@ -31,6 +31,8 @@ constexpr uint32_t kDefaultBusyPollUs = REALM_DEFAULT_BUSY_POLL_US;
 
 struct Options {
     ServerUrl server{false, false, "localhost", 8080, "/"};
+    // Failover order (option "urls"): the first is `server`; empty = only it.
+    std::vector<ServerUrl> servers;
     std::string api_key;
     std::string tenant_id;
     std::string model;
@@ -51,6 +53,11 @@ struct Options {
     size_t max_message_size = 16u << 20;
     uint32_t max_queued_requests = 4096;
     uint32_t busy_poll_us = kDefaultBusyPollUs;
+    // Retries of a request that failed before any of its answer arrived
+    // (see core/retry_policy.h).
+    uint32_t max_retries = 2;
+    uint32_t retry_base_ms = 1000;
+    uint32_t retry_cap_ms = 30000;
 
     // Dialects (realm_options_set_dialect and the string-keyed options).
     std::string dialect = "auto";      // or a name of protocol/registry.h

@@ -8,8 +8,10 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "core/error.h"
 #include "protocol/request_spec.h"
 #include "realm/realm.h"
 #include "transport/timer.h"
@@ -43,6 +45,9 @@ struct realm_request {
     std::atomic<int> refs{1};
     std::atomic<bool> done{false};
     std::string id;
+    // The id on the wire of a retry ("<id>~<n>"), so that late frames of an
+    // abandoned attempt cannot reach the next one; "" = `id`. Loop thread.
+    std::string retry_id;
     uint64_t seq = 0;                      // send order, for FIFO attribution
     std::weak_ptr<realm::core::ClientCore> client;
     realm_handler_t handler{};
@@ -59,6 +64,9 @@ struct realm_request {
     void *link = nullptr;                  // the connection it was sent on (the client core's)
     bool has_deadline = false;             // in the router's DeadlineQueue (total timeout)
     std::multimap<int64_t, realm_request *>::iterator deadline;
+    uint32_t retries = 0;                  // times it was sent again (core/retry_policy.h)
+    bool waiting_retry = false;            // in the router's retry queue (`deadline` is its entry there)
+    std::unique_ptr<realm_error> retry_cause;  // the failure that is being retried
     std::unique_ptr<realm::transport::Timer> idle_timer;
     int64_t last_frame_us = 0;
     bool idle_clock_running = false;
@@ -79,6 +87,8 @@ struct realm_request {
     // new tokens merge into it while it is an unpolled TOKENS item.
     uint64_t queue_epoch = 0;
     size_t queue_index = 0;
+
+    std::string_view wire_id() const { return retry_id.empty() ? std::string_view(id) : std::string_view(retry_id); }
 
     void retain() { refs.fetch_add(1, std::memory_order_relaxed); }
     void release() {

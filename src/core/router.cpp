@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/event_queue.h"
+#include "core/log.h"
 #include "transport/event_loop.h"
 
 namespace realm::core {
@@ -56,6 +57,10 @@ RequestRouter::RequestRouter(transport::EventLoop &loop, Host &host, RouterConfi
           req->has_deadline = false;  // its entry is gone
           fail(req, make_error(REALM_ERR_TIMEOUT, "request timed out after " + std::to_string(req->timeout_ms) + " ms"),
                true);
+      }),
+      retry_waits_(loop, [this](realm_request_t *req) {
+          req->waiting_retry = false;  // its entry is gone
+          send_again(req);
       }) {}
 
 RequestRouter::~RequestRouter() {
@@ -63,11 +68,15 @@ RequestRouter::~RequestRouter() {
     for (auto *req : dirty_) req->release();
 }
 
-void RequestRouter::enqueue(realm_request_t *req, bool can_wait) {
+void RequestRouter::start_timeout(realm_request_t *req) {
     if (req->timeout_ms) {
         req->deadline = timeouts_.add(transport::monotonic_us() + int64_t(req->timeout_ms) * 1000, req);
         req->has_deadline = true;
     }
+}
+
+void RequestRouter::enqueue(realm_request_t *req, bool can_wait) {
+    start_timeout(req);
     // Keep the order: a request never overtakes queued ones.
     if (pending_.empty() && host_.try_send(req)) return;
     if (req->state == realm_request::State::Done) return;
@@ -109,8 +118,8 @@ void RequestRouter::mark_sent(realm_request_t *req, void *link, bool server_star
     req->state = realm_request::State::Sent;
     req->sent_us = transport::monotonic_us();
     req->link = link;
-    inflight_.emplace(std::string_view(req->id), req);
-    last_sent_id_ = req->id;
+    inflight_.emplace(req->wire_id(), req);
+    last_sent_id_.assign(req->wire_id());
     if (req->idle_timeout_ms && server_starts_now) {
         // The server works on it right away, so silence from now on is idle
         // time. Otherwise the clock starts at the first frame.
@@ -372,11 +381,15 @@ void RequestRouter::finish(realm_request_t *req, realm_outcome_t outcome, const 
                            const Error *err, bool tell_server) {
     using State = realm_request::State;
     if (req->state == State::Done) return;
+    if (outcome == REALM_OUTCOME_ERROR && err && retry_later(req, *err, tell_server)) return;
     State prev = req->state;
     req->state = State::Done;
     if (prev == State::Created || prev == State::Queued) queued_.fetch_sub(1, std::memory_order_relaxed);
     active_.fetch_sub(1, std::memory_order_relaxed);
-    if (prev == State::Queued) {
+    if (req->waiting_retry) {
+        req->waiting_retry = false;
+        retry_waits_.remove(req->deadline);
+    } else if (prev == State::Queued) {
         auto it = std::find(pending_.begin(), pending_.end(), req);
         if (it != pending_.end()) pending_.erase(it);
     }
@@ -391,7 +404,7 @@ void RequestRouter::finish(realm_request_t *req, realm_outcome_t outcome, const 
         err = &cancelled;
     }
     if (prev == State::Sent) {
-        inflight_.erase(std::string_view(req->id));
+        inflight_.erase(req->wire_id());
         if (tell_server) host_.abandon(req);
         host_.on_request_done(req);
     }
@@ -430,7 +443,63 @@ void RequestRouter::fail_sent(const void *link, const Error &err) {
 void RequestRouter::fail_pending(const Error &err) {
     std::deque<realm_request_t *> waiting;
     waiting.swap(pending_);
+    for (auto *req : retry_waits_.take_all()) {
+        req->waiting_retry = false;
+        waiting.push_back(req);
+    }
     for (auto *req : waiting) finish(req, outcome_for(err), nullptr, &err, false);
+}
+
+// ---------------------------------------------------------------- retries
+
+bool RequestRouter::retry_later(realm_request_t *req, const Error &err, bool tell_server) {
+    if (req->state != realm_request::State::Sent || req->internal || req->retries >= cfg_.retry.max_retries ||
+        !nothing_received(*req) || !is_retryable_failure(err) || !host_.will_connect())
+        return false;
+    // This attempt ends as it would have: the server is told to stop, the
+    // connection freed, the attempt's clocks stopped.
+    inflight_.erase(req->wire_id());
+    if (tell_server) host_.abandon(req);
+    host_.on_request_done(req);
+    if (req->has_deadline) {
+        req->has_deadline = false;
+        timeouts_.remove(req->deadline);
+    }
+    req->idle_timer.reset();
+    req->idle_clock_running = false;
+    req->link = nullptr;
+    req->sent_us = 0;
+    req->finish_reason.clear();
+    req->prompt_tokens = req->completion_tokens = req->total_tokens = -1;
+    req->utf8_carry.clear();
+    req->model.clear();
+
+    ++req->retries;
+    req->retry_id = req->id + "~" + std::to_string(req->retries);
+    req->retry_cause = std::make_unique<Error>(err);
+    req->state = realm_request::State::Queued;
+    queued_.fetch_add(1, std::memory_order_relaxed);
+    uint32_t delay = retry_delay_ms(req->retries, cfg_.retry, err, rng_);
+    req->deadline = retry_waits_.add(transport::monotonic_us() + int64_t(delay) * 1000, req);
+    req->waiting_retry = true;
+    if (log_on(REALM_LOG_INFO))
+        log(REALM_LOG_INFO, "request " + req->id + ": retry " + std::to_string(req->retries) + " of " +
+                                std::to_string(cfg_.retry.max_retries) + " in " + std::to_string(delay) +
+                                " ms after [" + err.code + "] " + err.message.substr(0, 200));
+    return true;
+}
+
+void RequestRouter::send_again(realm_request_t *req) {
+    start_timeout(req);
+    if (pending_.empty() && host_.try_send(req)) return;
+    if (req->state == realm_request::State::Done) return;
+    if (!host_.will_connect()) {
+        // No connection is coming: the request ends with the failure it had.
+        Error cause = *req->retry_cause;
+        finish(req, outcome_for(cause), nullptr, &cause, false);
+        return;
+    }
+    pending_.push_back(req);
 }
 
 }  // namespace realm::core

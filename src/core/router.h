@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <random>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -19,6 +20,7 @@
 #include "core/deadline_queue.h"
 #include "core/error.h"
 #include "core/request.h"
+#include "core/retry_policy.h"
 #include "core/zombie_ids.h"
 #include "protocol/dialect.h"
 
@@ -35,6 +37,7 @@ struct RouterConfig {
     // Token texts may split UTF-8 characters (SSE data is not checked as a
     // whole): join the pieces and check them.
     bool check_token_utf8 = false;
+    RetryConfig retry;
 };
 
 class RequestRouter {
@@ -52,6 +55,9 @@ public:
         // A sent request ended (any way), just before its terminal event:
         // its connection may take another request.
         virtual void on_request_done(realm_request_t *req) = 0;
+        // True while a connection exists or is being made, so that a
+        // request may wait for one.
+        virtual bool will_connect() const = 0;
     };
 
     RequestRouter(transport::EventLoop &loop, Host &host, RouterConfig config);
@@ -108,10 +114,17 @@ public:
 
     // Ends every sent request (of `link`, or all with nullptr) with `err`.
     void fail_sent(const void *link, const Error &err);
-    // Ends every queued request with `err`.
+    // Ends every queued request (and every one waiting to be retried) with `err`.
     void fail_pending(const Error &err);
+    // Requests waiting to be sent again (tests).
+    size_t retrying() const { return retry_waits_.size(); }
 
 private:
+    void start_timeout(realm_request_t *req);
+    // A sent request failed before any of its answer arrived: true when it
+    // is kept to be sent again after a delay instead of ending.
+    bool retry_later(realm_request_t *req, const Error &err, bool tell_server);
+    void send_again(realm_request_t *req);
     void on_idle_timer(realm_request_t *req);
     void start_idle_clock(realm_request_t *req);
     // Adds a piece of streamed text as one token; false (request failed)
@@ -131,7 +144,9 @@ private:
     transport::EventLoop &loop_;
     Host &host_;
     const RouterConfig cfg_;
-    DeadlineQueue timeouts_;  // total timeouts of accepted requests
+    DeadlineQueue timeouts_;     // total timeouts of accepted requests (per attempt)
+    DeadlineQueue retry_waits_;  // failed requests until their retry is due
+    std::mt19937 rng_{std::random_device{}()};
     std::atomic<uint32_t> queued_{0};
     std::atomic<uint32_t> active_{0};
     std::deque<realm_request_t *> pending_;    // waiting for a connection

@@ -14,6 +14,8 @@ ClientPtr make_client(const std::string &url, const std::function<void(realm_opt
     realm_options_set_request_timeout_ms(o, 15000);
     realm_options_set_backoff_base_ms(o, 50);
     realm_options_set_backoff_cap_ms(o, 500);
+    // Each test of an error sees it once; the tests of retries turn them on.
+    EXPECT_EQ(realm_options_set(o, "max_retries", "0", nullptr), REALM_OK);
     if (tweak) tweak(o);
     realm_client_t *c = nullptr;
     realm_error_t *err = nullptr;

@@ -21,17 +21,19 @@ using realm::test::Recorded;
 struct FakeHost : RequestRouter::Host {
     RequestRouter *router = nullptr;
     bool accepting = true;
+    bool connecting = true;  // will_connect()
     int link_a = 0, link_b = 0;
     void *link = &link_a;  // the connection requests go out on
     std::vector<std::string> sent, abandoned, done;
     bool try_send(realm_request_t *req) override {
         if (!accepting) return false;
-        sent.push_back(req->id);
+        sent.emplace_back(req->wire_id());
         router->mark_sent(req, link, true);
         return true;
     }
     void abandon(realm_request_t *req) override { abandoned.push_back(req->id); }
     void on_request_done(realm_request_t *req) override { done.push_back(req->id); }
+    bool will_connect() const override { return connecting; }
 };
 
 struct RouterFixture : ::testing::Test {
@@ -305,6 +307,169 @@ TEST_F(RouterFixture, ServerErrorKeepsItsCodeAndRetryAfter) {
     EXPECT_EQ(r.code, "rate_limit_exceeded");
     EXPECT_EQ(r.retry_after_ms, 1500);
     EXPECT_TRUE(host.abandoned.empty());  // the server ended it itself
+}
+
+// ---------------------------------------------------------------- retries
+
+InboundFrame http_error(int http_status, realm_status_t status, int64_t retry_after_ms = -1) {
+    InboundFrame f;
+    f.kind = FrameKind::Error;
+    f.status = status;
+    f.http_status = http_status;
+    f.message = "try later";
+    f.retry_after_ms = retry_after_ms;
+    return f;
+}
+
+RouterConfig retrying(uint32_t max_retries, uint32_t base_ms = 5) {
+    RouterConfig cfg;
+    cfg.retry = {max_retries, base_ms, 1000};
+    return cfg;
+}
+
+size_t sends(FakeHost &host) {
+    size_t n = 0;
+    on_loop([&] { n = host.sent.size(); });
+    return n;
+}
+
+TEST_F(RouterFixture, A503BeforeAnyByteIsSentAgainUnderANewWireIdUntilRetriesRunOut) {
+    make(retrying(2));
+    Recorded r(streaming_chat(), "r1");
+    accept(r);
+    for (size_t attempt = 1; attempt <= 3; ++attempt) {
+        ASSERT_TRUE(realm::test::eventually([&] { return host.sent.size() == attempt; }));
+        EXPECT_FALSE(r.done());
+        deliver(r, {http_error(503, REALM_ERR_SERVER)});
+    }
+    ASSERT_TRUE(r.done());
+    EXPECT_EQ(r.terminals, 1);
+    EXPECT_EQ(r.status, REALM_ERR_SERVER);
+    EXPECT_EQ(host.sent, (std::vector<std::string>{"r1", "r1~1", "r1~2"}));
+    on_loop([&] {
+        EXPECT_EQ(router->retrying(), 0u);
+        EXPECT_EQ(router->queued().load(), 0u);
+    });
+}
+
+TEST_F(RouterFixture, ARetriedRequestCompletesNormally) {
+    make(retrying(2));
+    Recorded r(streaming_chat(), "r1");
+    accept(r);
+    deliver(r, {http_error(429, REALM_ERR_RATE_LIMITED)});
+    ASSERT_TRUE(realm::test::eventually([&] { return host.sent.size() == 2; }));
+    deliver(r, {token("ok"), end_of_stream("stop")});
+    ASSERT_TRUE(r.done());
+    EXPECT_EQ(r.outcome, REALM_OUTCOME_COMPLETE);
+    EXPECT_EQ(r.joined(), "ok");
+    EXPECT_EQ(r.finish_reason, "stop");
+}
+
+TEST_F(RouterFixture, NothingIsSentAgainOnceATokenArrived) {
+    make(retrying(2));
+    Recorded r(streaming_chat(), "r1");
+    accept(r);
+    deliver(r, {token("partial")});
+    on_loop([&] { router->fail_sent(nullptr, realm::core::make_error(REALM_ERR_CONNECTION_LOST, "gone")); });
+    ASSERT_TRUE(r.done());
+    EXPECT_EQ(r.status, REALM_ERR_CONNECTION_LOST);
+    EXPECT_EQ(r.joined(), "partial");
+    EXPECT_EQ(sends(host), 1u);
+}
+
+TEST_F(RouterFixture, OnlyPassingFailuresAreRetried) {
+    make(retrying(2));
+    Recorded bad(streaming_chat(), "bad"), lost(streaming_chat(), "lost");
+    accept(bad);
+    deliver(bad, {http_error(400, REALM_ERR_INVALID_REQUEST)});
+    ASSERT_TRUE(bad.done());  // at once, not after a delay
+    EXPECT_EQ(bad.status, REALM_ERR_INVALID_REQUEST);
+    accept(lost);
+    on_loop([&] { router->fail_sent(nullptr, realm::core::make_error(REALM_ERR_CONNECTION_LOST, "gone")); });
+    EXPECT_FALSE(lost.done());
+    ASSERT_TRUE(realm::test::eventually([&] { return host.sent.size() == 3; }));
+    EXPECT_EQ(host.sent.back(), "lost~1");
+    on_loop([&] { router->fail_sent(nullptr, realm::core::make_error(REALM_ERR_CANCELLED, "bye")); });
+    ASSERT_TRUE(lost.done());
+}
+
+TEST_F(RouterFixture, RetryWaitsAtLeastTheServersRetryAfter) {
+    make(retrying(1, 1));
+    Recorded r(streaming_chat(), "r1");
+    accept(r);
+    int64_t failed_at = realm::transport::monotonic_us();
+    deliver(r, {http_error(429, REALM_ERR_RATE_LIMITED, 250)});
+    int64_t resent_at = 0;
+    ASSERT_TRUE(realm::test::eventually([&] {
+        if (host.sent.size() < 2) return false;
+        resent_at = realm::transport::monotonic_us();
+        return true;
+    }));
+    EXPECT_GE(resent_at - failed_at, 250000);
+    deliver(r, {end_of_stream("stop")});
+    ASSERT_TRUE(r.done());
+}
+
+TEST_F(RouterFixture, ATimeoutIsPerAttemptAndTheAbandonedAttemptsFramesCannotReachTheNext) {
+    make(retrying(1));
+    Recorded r(streaming_chat(), "r1", 40);
+    accept(r);
+    ASSERT_TRUE(realm::test::eventually([&] { return host.sent.size() == 2; }));
+    EXPECT_EQ(host.abandoned, std::vector<std::string>{"r1"});  // the server was told to stop
+    on_loop([&] {
+        EXPECT_EQ(router->find("r1"), nullptr);  // a late frame for "r1" finds nothing
+        EXPECT_EQ(router->find("r1~1"), r.req);
+    });
+    ASSERT_TRUE(realm::test::eventually([&] { return r.done(); }));
+    EXPECT_EQ(r.status, REALM_ERR_TIMEOUT);
+    EXPECT_EQ(r.terminals, 1);
+    EXPECT_EQ(sends(host), 2u);
+}
+
+TEST_F(RouterFixture, CancelOrShutdownWhileWaitingEndsTheRequestOnce) {
+    make(retrying(2, 60000));  // the retry would be a minute away
+    Recorded a(streaming_chat(), "a"), b(streaming_chat(), "b");
+    accept(a);
+    accept(b);
+    deliver(a, {http_error(503, REALM_ERR_SERVER)});
+    deliver(b, {http_error(503, REALM_ERR_SERVER)});
+    on_loop([&] {
+        EXPECT_EQ(router->retrying(), 2u);
+        router->fail(a.req, realm::core::make_error(REALM_ERR_CANCELLED, "by the caller"), true);
+        router->fail_pending(realm::core::make_error(REALM_ERR_CANCELLED, "client disconnected"));
+        EXPECT_EQ(router->retrying(), 0u);
+        EXPECT_EQ(router->queued().load(), 0u);
+    });
+    ASSERT_TRUE(a.done() && b.done());
+    EXPECT_EQ(a.terminals + b.terminals, 2);
+    EXPECT_EQ(a.outcome, REALM_OUTCOME_CANCELLED);
+    EXPECT_EQ(b.message, "client disconnected");
+    EXPECT_EQ(sends(host), 2u);
+}
+
+TEST_F(RouterFixture, NoRetryWhenNoConnectionIsComing) {
+    make(retrying(2));
+    host.connecting = false;
+    Recorded r(streaming_chat(), "r1");
+    accept(r);
+    deliver(r, {http_error(503, REALM_ERR_SERVER)});
+    ASSERT_TRUE(r.done());
+    EXPECT_EQ(r.status, REALM_ERR_SERVER);
+    EXPECT_EQ(sends(host), 1u);
+}
+
+TEST_F(RouterFixture, ARetryThatFindsNoConnectionEndsWithTheOriginalFailure) {
+    make(retrying(2, 20));
+    Recorded r(streaming_chat(), "r1");
+    accept(r);
+    on_loop([&] {
+        router->fail_sent(nullptr, realm::core::make_error(REALM_ERR_CONNECTION_LOST, "gone"));
+        host.accepting = false;
+        host.connecting = false;  // the client gave up reconnecting meanwhile
+    });
+    ASSERT_TRUE(realm::test::eventually([&] { return r.done(); }));
+    EXPECT_EQ(r.status, REALM_ERR_CONNECTION_LOST);
+    EXPECT_EQ(r.message, "gone");
 }
 
 }  // namespace
