@@ -8,10 +8,30 @@ export interface RealmClientOptions {
   /**
    * Server URL; its scheme and path pick the protocol: `http(s)://host[:port]/v1` = OpenAI HTTP/SSE,
    * `ws(s)://host[:port]/v1/chat/completions` (or `/v1/completions`) = openai-ws, any other
-   * `ws(s)://` URL = Realm. Default `"ws://localhost:8080"`.
+   * `ws(s)://` URL = Realm. Default: `$REALM_URL`, else `"ws://localhost:8080"`.
    */
   url?: string;
-  /** API key, sent only when the server asks for authentication. */
+  /**
+   * Several servers of one service instead of `url` (not both): connect to the first that answers,
+   * fail over to the next when it fails or its connection is lost. They must share the scheme family
+   * (ws/wss or http/https) and the path; at most 16. A generation that had started is never re-sent.
+   */
+  urls?: string[];
+  /**
+   * The protocol, when the URL does not say it: `"auto"` (from the URL), `"realm"`, `"openai-ws"`,
+   * `"openai-http"`, `"tekton"`, `"ws-system"`. Default: `$REALM_DIALECT`, else `"auto"`.
+   */
+  dialect?: 'auto' | 'realm' | 'openai-ws' | 'openai-http' | 'tekton' | 'tekton-ws' | 'ws-system';
+  /**
+   * Times a request is sent again when it failed before any of its answer arrived (connection
+   * error, timeout, HTTP 503 or 429, RATE_LIMIT_EXCEEDED), 0-100. Delays: `retryBase` x 2^(n-1),
+   * capped at 30000, +/-15% jitter, never shorter than the server's Retry-After. A stream that
+   * delivered tokens is never re-sent. Default: `$REALM_MAX_RETRIES`, else `2`.
+   */
+  maxRetries?: number;
+  /** First retry delay (1-3600000). Default `1000`. */
+  retryBase?: number;
+  /** API key, sent only when the server asks for authentication. Default: `$REALM_API_KEY`. */
   apiKey?: string;
   /**
    * Tenant id put on every call (3-64 letters, digits, `-` or `_`). Default: the tenant the
@@ -23,7 +43,10 @@ export interface RealmClientOptions {
   reconnect?: boolean;
   /** First reconnect delay (exponential backoff base). Default `5000`. */
   reconnectInterval?: number;
-  /** Total time allowed per request, queue time included; `0` = none. Default `30000`. */
+  /**
+   * Time allowed per request attempt, queue time included (each retry has it again); `0` = none.
+   * Default: `$REALM_TIMEOUT` (seconds), else `30000`.
+   */
   timeout?: number;
   /** Time allowed for TCP + TLS + upgrade + auth. Default `10000`. */
   connectTimeout?: number;

@@ -34,10 +34,53 @@ void SetString(Napi::Env env, const Napi::Object &o, const char *key, realm_opti
     if (present) CheckSet(env, set(opts, s.c_str()), key);
 }
 
+// A setting by the core's own name (realm_options_set), with its message.
+void SetByName(Napi::Env env, realm_options_t *opts, const char *key, const std::string &value) {
+    realm_error_t *err = nullptr;
+    realm_status_t st = realm_options_set(opts, key, value.c_str(), &err);
+    if (st != REALM_OK) {
+        std::string msg = err ? realm_error_message(err) : std::string("invalid value for option '") + key + "'";
+        realm_error_destroy(err);
+        ThrowRealm(env, st, msg);
+    }
+}
+
+// The environment (REALM_URL, REALM_API_KEY, REALM_DIALECT, REALM_TIMEOUT,
+// REALM_MAX_RETRIES), read by the core; the options given win over it.
+void LoadEnv(Napi::Env env, realm_options_t *opts) {
+    realm_error_t *err = nullptr;
+    realm_status_t st = realm_options_load_env(opts, &err);
+    if (st != REALM_OK) {
+        std::string msg = err ? realm_error_message(err) : "invalid environment";
+        realm_error_destroy(err);
+        ThrowRealm(env, st, msg);
+    }
+}
+
+// urls: an array of URL strings, failed over in order.
+void SetUrls(Napi::Env env, const Napi::Value &v, realm_options_t *opts) {
+    if (v.IsUndefined()) return;
+    if (!v.IsArray() || v.As<Napi::Array>().Length() == 0)
+        ThrowRealm(env, REALM_ERR_INVALID_ARGUMENT, "urls must be a non-empty array of URL strings");
+    Napi::Array arr = v.As<Napi::Array>();
+    std::string joined;
+    for (uint32_t i = 0; i < arr.Length(); ++i) {
+        std::string url = StringArg(env, arr.Get(i), "urls[" + std::to_string(i) + "]");
+        if (url.find_first_of(" \t\r\n") != std::string::npos)
+            ThrowRealm(env, REALM_ERR_INVALID_URL, "urls[" + std::to_string(i) + "] contains white space");
+        joined += (i ? " " : "") + url;
+    }
+    SetByName(env, opts, "urls", joined);
+}
+
 }  // namespace
 
 uint32_t ApplyClientOptions(Napi::Env env, const Napi::Object &o, realm_options_t *opts) {
+    LoadEnv(env, opts);
     bool present;
+    if (!o.Get("url").IsUndefined() && !o.Get("urls").IsUndefined())
+        ThrowRealm(env, REALM_ERR_INVALID_ARGUMENT, "give url or urls, not both");
+    SetUrls(env, o.Get("urls"), opts);
     std::string s = OptString(env, o.Get("url"), "url", &present);
     if (present) {
         realm_status_t st = realm_options_set_url(opts, s.c_str());
@@ -49,6 +92,11 @@ uint32_t ApplyClientOptions(Napi::Env env, const Napi::Object &o, realm_options_
         ThrowRealm(env, REALM_ERR_INVALID_ARGUMENT, "invalid tenantId '" + s + "': 3-64 letters, digits, '-' or '_'");
     SetString(env, o, "model", opts, &realm_options_set_model);
     SetString(env, o, "tlsCaFile", opts, &realm_options_set_tls_ca_file);
+    s = OptString(env, o.Get("dialect"), "dialect", &present);
+    if (present) SetByName(env, opts, "dialect", s);
+    double n;
+    if (OptUint(env, o.Get("maxRetries"), "maxRetries", 0, 100, &n)) SetByName(env, opts, "max_retries", std::to_string(uint32_t(n)));
+    if (OptUint(env, o.Get("retryBase"), "retryBase", 1, 3600000, &n)) SetByName(env, opts, "retry_base_ms", std::to_string(uint32_t(n)));
 
     SetU32(env, o, "timeout", opts, &realm_options_set_request_timeout_ms);
     SetU32(env, o, "connectTimeout", opts, &realm_options_set_connect_timeout_ms);

@@ -73,8 +73,23 @@ def _us(seconds: Optional[float], name: str) -> Optional[int]:
     return _seconds_to(1000000, seconds, name)
 
 
+class _NotGiven:
+    """The default of ``timeout``: ``$REALM_TIMEOUT`` when set, else the
+    core's (30 s). Distinct from None, which means no timeout."""
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Any = _NotGiven()
+
+
 def _core_options(
-    url: str,
+    url: Optional[str],
+    urls: Optional[Sequence[str]],
+    dialect: Optional[str],
+    max_retries: Optional[int],
+    retry_base: Optional[float],
     api_key: Optional[str],
     tenant_id: Optional[str],
     reconnect: bool,
@@ -93,15 +108,30 @@ def _core_options(
     max_queued_requests: Optional[int],
     busy_poll: Optional[float],
 ) -> Dict[str, Any]:
-    # None = not given: the core's default applies (timeout=None means none).
+    # None = not given: the environment (REALM_URL, REALM_API_KEY,
+    # REALM_DIALECT, REALM_TIMEOUT, REALM_MAX_RETRIES, read by the core), else
+    # the core's default applies (timeout=None means none).
+    if url is not None and urls is not None:
+        raise _errors.InvalidArgumentError("give url or urls, not both")
+    if isinstance(urls, str):
+        raise _errors.ArgumentTypeError("urls must be a list of str, not a str")
+    if timeout is NOT_GIVEN:
+        timeout_ms: Optional[int] = None
+    else:
+        timeout_ms = 0 if timeout is None else _ms(timeout, "timeout")
     return {
+        "env": True,
         "url": url,
+        "urls": None if urls is None else list(urls),
+        "dialect": dialect,
+        "max_retries": max_retries,
+        "retry_base_ms": _ms(retry_base, "retry_base"),
         "api_key": api_key,
         "tenant_id": tenant_id,
         "model": model,
         "reconnect": reconnect,
         "backoff_base_ms": _ms(reconnect_interval, "reconnect_interval"),
-        "request_timeout_ms": 0 if timeout is None else _ms(timeout, "timeout"),
+        "request_timeout_ms": timeout_ms,
         "connect_timeout_ms": _ms(connect_timeout, "connect_timeout"),
         "idle_timeout_ms": _ms(idle_timeout, "idle_timeout"),
         "backoff_cap_ms": _ms(max_reconnect_interval, "max_reconnect_interval"),
@@ -191,14 +221,18 @@ class _Events:
 class _Base:
     def __init__(
         self,
-        url: str = "ws://localhost:8080",
+        url: Optional[str] = None,
         api_key: Optional[str] = None,
         tenant_id: Optional[str] = None,
         reconnect: bool = True,
         reconnect_interval: float = 5.0,
-        timeout: Optional[float] = 30.0,
+        timeout: Optional[float] = NOT_GIVEN,
         model: Optional[str] = None,
         *,
+        urls: Optional[Sequence[str]] = None,
+        dialect: Optional[str] = None,
+        max_retries: Optional[int] = None,
+        retry_base: Optional[float] = None,
         connect_timeout: Optional[float] = None,
         idle_timeout: Optional[float] = None,
         max_reconnect_interval: Optional[float] = None,
@@ -213,13 +247,15 @@ class _Base:
     ) -> None:
         self._native = _realm.NativeClient(
             _core_options(
-                url, api_key, tenant_id, reconnect, reconnect_interval, timeout, model,
-                connect_timeout, idle_timeout, max_reconnect_interval, max_reconnect_attempts,
-                reconnect_jitter, ping_interval, tls_ca_file, tls_insecure, max_message_size,
+                url, urls, dialect, max_retries, retry_base, api_key, tenant_id, reconnect,
+                reconnect_interval, timeout, model, connect_timeout, idle_timeout, max_reconnect_interval,
+                max_reconnect_attempts, reconnect_jitter, ping_interval, tls_ca_file, tls_insecure, max_message_size,
                 max_queued_requests, busy_poll,
             )
         )
-        self.url = url
+        #: The URL given (``urls[0]`` for a list), else None: ``$REALM_URL`` or
+        #: the core's default is in use.
+        self.url: Optional[str] = url if url is not None or not urls else urls[0]
         self.model = model
         self._configured_tenant = tenant_id
         # The native client holds the listeners, never the other way round:
@@ -307,9 +343,17 @@ class RealmWebSocketClient(_Base):
     """Asyncio client for a Realm server, running on the librealm core.
 
     ``url``, ``api_key``, ``tenant_id``, ``reconnect``, ``reconnect_interval``
-    (first reconnect delay, seconds), ``timeout`` (per request, seconds; None
-    = none) and ``model`` (default model for generate) are the documented
-    options. The keyword-only options expose the core's other settings:
+    (first reconnect delay, seconds), ``timeout`` (per request attempt,
+    seconds; None = none) and ``model`` (default model for generate) are the
+    documented options; ``url``, ``api_key`` and ``timeout`` default to
+    ``$REALM_URL``, ``$REALM_API_KEY`` and ``$REALM_TIMEOUT``. Keyword-only:
+    ``urls`` (several servers, failed over in order; instead of ``url``),
+    ``dialect`` (the protocol when the URL does not say it; ``$REALM_DIALECT``),
+    ``max_retries`` (sends of a request that failed before any of its answer
+    arrived; ``$REALM_MAX_RETRIES``, else 2), ``retry_base`` (the first
+    retry's delay, seconds; 1 by default, doubling, capped at 30, +/-15%, never
+    sooner than a Retry-After). The other keyword-only options
+    expose the core's other settings:
     ``connect_timeout``, ``idle_timeout`` (max silence within a request),
     ``max_reconnect_interval`` (backoff cap), ``max_reconnect_attempts``
     (0 = unlimited), ``reconnect_jitter`` (percent), ``ping_interval``

@@ -99,8 +99,9 @@ class TektonLLMClient:
     ``provider_id`` ($RHETOR_DEFAULT_PROVIDER, ``anthropic``), ``model_id``
     ($RHETOR_DEFAULT_MODEL, else the provider's ``default_model`` found by
     ``initialize()``), ``timeout`` in seconds, 0 = none ($RHETOR_TIMEOUT, 30),
-    ``max_retries`` ($RHETOR_MAX_RETRIES, 3; accepted, not used: the core has
-    no request retries), ``auth_token`` ($RHETOR_AUTH_TOKEN; sent as
+    ``max_retries`` ($RHETOR_MAX_RETRIES, 3: the core sends a request again
+    after a connection error, a timeout, 503 or 429 when nothing of its
+    answer had arrived; see docs/tekton.md), ``auth_token`` ($RHETOR_AUTH_TOKEN; sent as
     ``Authorization: Bearer``). ``use_fallback`` and ``fallback``: when both
     are set, a failed request is answered by ``fallback(FallbackRequest)``
     (flagged ``fallback=True``); there is no built-in fallback text."""
@@ -147,6 +148,7 @@ class TektonLLMClient:
             "dialect": "tekton",
             "api_key": self.auth_token,
             "reconnect": False,
+            "max_retries": self.max_retries,  # tekton.md 6.3 [LIBREALM], done by the core
             "request_timeout_ms": timeout_ms,
             "connect_timeout_ms": min(timeout_ms, 3600000) if timeout_ms > 0 else None,
         }

@@ -8,6 +8,11 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+// Every client reads the environment (REALM_URL, ...). An error test must see
+// its error once, not after retries: retries are off unless a test turns them
+// on (retries.test.mjs, which also checks the default of 2 without this).
+process.env.REALM_MAX_RETRIES = '0';
+
 export function serverBinary() {
   const candidates = [
     process.env.REALM_SERVER,

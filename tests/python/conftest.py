@@ -16,6 +16,12 @@ from typing import Any, Callable, Dict, Iterator, List, Optional
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+
+# Every client of these tests reads the environment (REALM_URL, ...). An
+# error test must see its error once, not after retries: retries are off
+# unless a test turns them on (test_retries.py, which also checks the default
+# of 2 with the variable removed).
+os.environ["REALM_MAX_RETRIES"] = "0"
 KEYS = [
     {"key": "sk_test_123", "tenant_id": "tenant1", "name": "t", "enabled": True,
      "rate_limit": None, "created_at": 0, "last_used": None},

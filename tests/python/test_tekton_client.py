@@ -552,7 +552,7 @@ async def test_401_is_authentication_error(make_server: Callable[..., Server]) -
 
 async def test_429_is_rate_limit_error(make_server: Callable[..., Server]) -> None:
     server = make_server(auth=True, rate_limit=(1, 1))
-    async with TektonLLMClient("c", rhetor_url=http_url(server), auth_token="sk_test_123") as client:
+    async with TektonLLMClient("c", rhetor_url=http_url(server), auth_token="sk_test_123", max_retries=0) as client:
         assert (await client.generate_text("Hi", options={"max_tokens": 1})).content == "The "
         with pytest.raises(RateLimitError) as info:
             await client.generate_text("Hi", options={"max_tokens": 1})
@@ -562,7 +562,7 @@ async def test_429_is_rate_limit_error(make_server: Callable[..., Server]) -> No
 
 async def test_400_503_and_other_statuses(make_server: Callable[..., Server]) -> None:
     server = make_server("--enable-faults", "--models", "realm-sim")
-    async with TektonLLMClient("c", rhetor_url=http_url(server), model_id="nope") as client:
+    async with TektonLLMClient("c", rhetor_url=http_url(server), model_id="nope", max_retries=0) as client:
         with pytest.raises(InvalidRequestError, match="^Unknown model: nope$") as bad_model:
             await client.generate_text("Hi")
         assert bad_model.value.http_status == 400
@@ -591,7 +591,7 @@ async def test_connection_and_unavailable_errors(make_server: Callable[..., Serv
         await never.generate_text("Hi")  # initialize() was never called
 
     server = make_server()
-    client = TektonLLMClient("c", rhetor_url=http_url(server))
+    client = TektonLLMClient("c", rhetor_url=http_url(server), max_retries=0)
     assert await client.initialize()
     server.kill()
     with pytest.raises(ConnectionError) as info:

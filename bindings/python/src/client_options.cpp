@@ -18,14 +18,30 @@ uint32_t to_u32(py::handle v, const std::string &key) {
     return uint32_t(n);
 }
 
+// A setting by the core's own name (realm_options_set); its message names
+// the key and never quotes a secret.
+void set_by_name(realm_options_t *opts, const std::string &key, const std::string &value) {
+    realm_error_t *err = nullptr;
+    realm_status_t rc = realm_options_set(opts, key.c_str(), value.c_str(), &err);
+    if (rc != REALM_OK) raise_error(rc, err);
+}
+
 }  // namespace
 
 realm_options_t *new_options(const py::dict &options) {
     realm_options_t *opts = realm_options_new();
     if (!opts) throw std::bad_alloc();
     try {
+        // "env": True reads REALM_URL, REALM_API_KEY, ... (the core's
+        // realm_options_load_env) before the options given, which win.
+        if (options.contains("env") && py::bool_(options["env"])) {
+            realm_error_t *err = nullptr;
+            realm_status_t rc = realm_options_load_env(opts, &err);
+            if (rc != REALM_OK) raise_error(rc, err);
+        }
         for (auto item : options) {
             std::string key = py::str(item.first);
+            if (key == "env") continue;
             py::handle v = item.second;
             realm_status_t rc = REALM_OK;
             auto text = [&](realm_status_t (*setter)(realm_options_t *, const char *)) {
@@ -56,7 +72,25 @@ realm_options_t *new_options(const py::dict &options) {
             else if (key == "max_queued_requests") rc = realm_options_set_max_queued_requests(opts, to_u32(v, key));
             else if (key == "busy_poll_us") rc = realm_options_set_busy_poll_us(opts, to_u32(v, key));
             else if (key == "max_message_size") rc = realm_options_set_max_message_size(opts, to_u32(v, key));
-            else if (key == "dialect" || key == "client_id" || key == "private_key_path" || key == "private_key" ||
+            else if (key == "max_retries" || key == "retry_base_ms" || key == "retry_cap_ms") {
+                set_by_name(opts, key, std::to_string(to_u32(v, key)));
+                continue;
+            } else if (key == "urls") {
+                // A list of URLs, failed over in order.
+                if (!py::isinstance<py::list>(v) && !py::isinstance<py::tuple>(v))
+                    throw py::type_error("option 'urls' must be a list of str");
+                std::string joined;
+                size_t i = 0;
+                for (auto u : v) {
+                    std::string what = "urls[" + std::to_string(i++) + "]";
+                    std::string url = utf8_arg(u.ptr(), what.c_str());
+                    if (url.find_first_of(" \t\r\n") != std::string::npos)
+                        raise_message(REALM_ERR_INVALID_URL, what + " contains white space");
+                    joined += (joined.empty() ? "" : " ") + url;
+                }
+                set_by_name(opts, key, joined);
+                continue;
+            } else if (key == "dialect" || key == "client_id" || key == "private_key_path" || key == "private_key" ||
                      key == "private_key_passphrase" || key == "signature_algorithm") {
                 // The generic setter (ws-system's keys); its message names the key and
                 // never quotes a secret.
