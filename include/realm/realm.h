@@ -513,7 +513,8 @@ REALM_API realm_status_t realm_options_set_header(realm_options_t *opts, const c
  *   connect_timeout_ms [10000; ws-system 60000], request_timeout_ms [30000; ws-system 60000],
  *   idle_timeout_ms [0],
  *   reconnect [true], backoff_base_ms [1000], backoff_cap_ms [30000],
- *   backoff_max_attempts [10; openai-ws 5; ws-system 10], backoff_jitter_percent [20], ping_interval_ms [30000],
+ *   backoff_max_attempts [10; openai-ws 5; ws-system 10; tekton-ws 0 = unlimited], backoff_jitter_percent [20],
+ *   ping_interval_ms [30000],
  *   tls_ca_file, tls_insecure [false], max_message_size [16777216],
  *   max_queued_requests [4096], busy_poll_us [100],
  *   max_connections [0 = the dialect's default: openai-ws 4, openai-http 32],
@@ -531,7 +532,7 @@ REALM_API realm_status_t realm_options_set_header(realm_options_t *opts, const c
  *   the first that answers, fail over to the next when it fails or its
  *   connection is lost; each must have the scheme family and the path of the
  *   first; at most 16; setting url replaces them),
- *   max_retries [2] (a request that failed before any of its answer arrived,
+ *   max_retries [2; tekton-ws 0] (a request that failed before any of its answer arrived,
  *   with a connection error, a timeout, HTTP 503 or 429, or the server's
  *   RATE_LIMIT_EXCEEDED, is sent again up to this many times; a started
  *   answer is never re-sent; each attempt has the full request_timeout_ms),

@@ -64,6 +64,7 @@ std::unique_ptr<protocol::Dialect> make_client_dialect(const Options &opts, std:
 void apply_dialect_defaults(Options &opts, const protocol::Capabilities &caps) {
     if (!opts.request_timeout_set && caps.request_timeout_ms) opts.request_timeout_ms = caps.request_timeout_ms;
     if (!opts.connect_timeout_set && caps.connect_timeout_ms) opts.connect_timeout_ms = caps.connect_timeout_ms;
+    if (!opts.max_retries_set && caps.never_resend) opts.max_retries = 0;
 }
 
 ClientCore::ClientCore(const Options &opts, std::unique_ptr<protocol::Dialect> dialect, transport::EventLoop &loop,

@@ -181,7 +181,8 @@ void ClientCore::give_up(const Error &err) {
 void ClientCore::schedule_reconnect(const Error &cause) {
     ++reconnect_attempt_;
     uint32_t max_attempts = opts_.backoff_max_attempts;
-    if (!opts_.backoff_max_attempts_set && caps_.reconnect_attempts) max_attempts = caps_.reconnect_attempts;
+    if (!opts_.backoff_max_attempts_set && caps_.reconnect_attempts)
+        max_attempts = caps_.reconnect_attempts == protocol::kUnlimitedReconnects ? 0 : caps_.reconnect_attempts;
     if (max_attempts && reconnect_attempt_ > max_attempts) {
         Error e = make_error(REALM_ERR_CONNECTION_LOST, "gave up reconnecting after " + std::to_string(max_attempts) +
                                                             " attempts; last error: " + cause.message);

@@ -235,7 +235,11 @@ OptionResult set_option(Options &o, std::string_view key, const char *v) {
     if (key == "max_message_size") return set_number(o.max_message_size, key, v, 1024, uint64_t(1) << 30);
     if (key == "max_queued_requests") return set_number(o.max_queued_requests, key, v, 1, 1048576);
     if (key == "busy_poll_us") return set_number(o.busy_poll_us, key, v, 0, 1000000);
-    if (key == "max_retries") return set_number(o.max_retries, key, v, 0, 100);
+    if (key == "max_retries") {
+        OptionResult r = set_number(o.max_retries, key, v, 0, 100);
+        if (r.status == REALM_OK) o.max_retries_set = true;
+        return r;
+    }
     if (key == "retry_base_ms") return set_number(o.retry_base_ms, key, v, 1, 3600000);
     if (key == "retry_cap_ms") return set_number(o.retry_cap_ms, key, v, 1, kMaxTimeoutMs);
     if (key == "max_connections") return set_number(o.max_connections, key, v, 0, 1024);

@@ -56,6 +56,7 @@ struct Options {
     // Retries of a request that failed before any of its answer arrived
     // (see core/retry_policy.h).
     uint32_t max_retries = 2;
+    bool max_retries_set = false;       // else the dialect's default may apply
     uint32_t retry_base_ms = 1000;
     uint32_t retry_cap_ms = 30000;
 

@@ -192,6 +192,8 @@ enum class CancelStyle {
     CloseConnection,  // close the request's connection (pool / HTTP)
 };
 
+constexpr uint32_t kUnlimitedReconnects = UINT32_MAX;
+
 struct Capabilities {
     Transport transport = Transport::WebSocket;
     ConnectionPolicy policy = ConnectionPolicy::Multiplexed;
@@ -202,8 +204,11 @@ struct Capabilities {
     // without one is reported as truncated (OpenAI shapes).
     bool needs_finish_reason = false;
     // Reconnect attempts before giving up unless the user sets them (0 = the
-    // library's default).
+    // library's default, kUnlimitedReconnects = never give up).
     uint32_t reconnect_attempts = 0;
+    // The dialect's spec forbids sending an in-flight request again after a
+    // reconnect: max_retries is 0 unless the user sets it.
+    bool never_resend = false;
     // Request and connect timeouts unless the user sets them (0 = the
     // library's defaults, 30 s and 10 s).
     uint32_t request_timeout_ms = 0;

@@ -6,7 +6,9 @@
 #include <random>
 #include <string>
 
+#include "core/client.h"
 #include "core/env_config.h"
+#include "core/option_table.h"
 #include "core/request.h"
 #include "core/retry_policy.h"
 
@@ -151,6 +153,25 @@ TEST(RetryPolicy, AnyPartOfTheAnswerMeansStarted) {
     req.started = false;
     req.text = "x";
     EXPECT_FALSE(realm::core::nothing_received(req));
+}
+
+TEST(DialectDefaults, TektonWsNeverResendsAndReconnectsWithoutLimitUnlessTold) {
+    // tekton.md 3.5 [LIBREALM].
+    for (const char *retries : {"", "1"}) {
+        Options o;
+        ASSERT_EQ(realm::core::set_option(o, "url", "ws://h:1/ws").status, REALM_OK);
+        ASSERT_EQ(realm::core::set_option(o, "dialect", "tekton-ws").status, REALM_OK);
+        if (*retries) ASSERT_EQ(realm::core::set_option(o, "max_retries", retries).status, REALM_OK);
+        std::string why;
+        auto dialect = realm::core::make_client_dialect(o, &why);
+        ASSERT_TRUE(dialect) << why;
+        realm::core::apply_dialect_defaults(o, dialect->capabilities());
+        EXPECT_EQ(o.max_retries, *retries ? 1u : 0u);
+        EXPECT_EQ(dialect->capabilities().reconnect_attempts, realm::protocol::kUnlimitedReconnects);
+    }
+    Options realm_default;  // other dialects keep the library's 2
+    realm::core::apply_dialect_defaults(realm_default, realm::protocol::Capabilities{});
+    EXPECT_EQ(realm_default.max_retries, 2u);
 }
 
 }  // namespace

@@ -91,6 +91,10 @@ public:
         caps_.keepalive = Keepalive::WsPing;  // the Python client's RFC 6455 pings
         caps_.cancel = CancelStyle::Frame;
         caps_.needs_finish_reason = false;  // done:true ends a stream
+        // tekton.md 3.5 [LIBREALM]: reconnect without a limit unless one is
+        // set, and never re-send in-flight requests.
+        caps_.reconnect_attempts = kUnlimitedReconnects;
+        caps_.never_resend = true;
     }
 
     std::string_view name() const override { return "tekton-ws"; }
