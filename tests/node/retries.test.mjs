@@ -42,7 +42,7 @@ const ok = (res) => res.writeHead(200, { 'content-type': 'application/json' }).e
 const oneTokenThenCut = (res) => {
   res.writeHead(200, { 'content-type': 'text/event-stream' });
   res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: 'Hel' }, finish_reason: null }] })}\n\n`);
-  setTimeout(() => res.socket.destroy(), 50);
+  setTimeout(() => res.socket.resetAndDestroy(), 50); // a reset, not an end
 };
 
 function freePort() {
@@ -154,7 +154,7 @@ test('urls: the first that answers, and failover when it goes away', async () =>
   assert.ok(tokens.length >= 2); // it had started: it ends here, it is not sent to the next server
   await reconnected;
   const r = await c.generate({ prompt: 'Hello again', maxTokens: 3 });
-  assert.deepEqual(r.text.trim().split(/\s+/), ['The', 'capital', 'of']);
+  assert.match(r.text, /Hello again/); // answered by the second server: the first is gone
   await c.disconnect();
   await second.stop();
   await first.stop('SIGKILL');

@@ -38,9 +38,12 @@ def raw(data: bytes) -> Answer:
 def one_token_then_cut() -> Answer:
     async def write(w: asyncio.StreamWriter) -> None:
         chunk = {"choices": [{"index": 0, "delta": {"content": "Hel"}, "finish_reason": None}]}
-        w.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
-                b"data: " + json.dumps(chunk).encode() + b"\n\n")
+        event = b"data: " + json.dumps(chunk).encode() + b"\n\n"
+        w.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + f"{len(event):x}\r\n".encode() + event + b"\r\n")
         await w.drain()
+        await asyncio.sleep(0.05)
+        w.transport.abort()  # the connection is cut (a reset), not ended
     return write
 
 
@@ -167,7 +170,8 @@ async def test_the_environment_configures_the_client_and_arguments_win(
         assert (await c.chat([{"role": "user", "content": "Hi"}], max_tokens=1)).text
     monkeypatch.setenv("REALM_DIALECT", "realm")  # the Realm protocol on an http:// URL cannot work
     with pytest.raises(realm.InvalidArgumentError, match="dialect"):
-        realm.RealmWebSocketClient(model="realm-sim")
+        async with realm.RealmWebSocketClient(model="realm-sim"):
+            pass
     monkeypatch.delenv("REALM_DIALECT")
     monkeypatch.setenv("REALM_TIMEOUT", "soon")
     with pytest.raises(realm.InvalidArgumentError, match="REALM_TIMEOUT"):
@@ -205,7 +209,7 @@ async def test_urls_connect_to_the_first_that_answers_and_fail_over_on_loss(
                 break
             await asyncio.sleep(0.01)
         result = await c.generate({"prompt": "Hello again", "max_tokens": 3})
-        assert result.text.split() == ["The", "capital", "of"]
+        assert "Hello again" in result.text  # answered by the second server: the first is gone
 
 
 async def test_urls_are_checked() -> None:

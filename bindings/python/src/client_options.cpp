@@ -34,7 +34,8 @@ realm_options_t *new_options(const py::dict &options) {
     try {
         // "env": True reads REALM_URL, REALM_API_KEY, ... (the core's
         // realm_options_load_env) before the options given, which win.
-        if (options.contains("env") && py::bool_(options["env"])) {
+        bool env = options.contains("env") && py::bool_(options["env"]);
+        if (env) {
             realm_error_t *err = nullptr;
             realm_status_t rc = realm_options_load_env(opts, &err);
             if (rc != REALM_OK) raise_error(rc, err);
@@ -51,8 +52,10 @@ realm_options_t *new_options(const py::dict &options) {
             auto flag = [&](realm_status_t (*setter)(realm_options_t *, int)) {
                 return setter(opts, bool_arg(v.ptr(), key.c_str()) ? 1 : 0);
             };
-            if (v.is_none() && key != "api_key" && key != "tenant_id" && key != "model" && key != "tls_ca_file")
-                continue;  // not given: the core's default applies
+            // Not given: the environment's value (with "env") or the core's
+            // default applies; without "env", None clears those strings.
+            if (v.is_none() && (env || (key != "api_key" && key != "tenant_id" && key != "model" && key != "tls_ca_file")))
+                continue;
             if (key == "url") rc = text(realm_options_set_url);
             else if (key == "api_key") rc = text(realm_options_set_api_key);
             else if (key == "tenant_id") rc = text(realm_options_set_tenant_id);
