@@ -960,6 +960,12 @@ export class TektonLLMClient {
   readonly componentId: string;
   /** The resolved Rhetor URL. */
   readonly rhetorUrl: string;
+  /**
+   * True when `rhetorUrl` names an OpenAI-compatible server (its path ends with `/v1`): requests are
+   * chat completions over the core's `openai-http` dialect and `getProviders()` answers one provider
+   * (`providerId`) with the server's models.
+   */
+  readonly openaiCompatible: boolean;
   /** The `rhetorWsUrl` option, or `null` (not used). */
   readonly rhetorWsUrl: string | null;
   /** The resolved provider. */

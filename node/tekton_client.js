@@ -84,6 +84,8 @@ class TektonLLMClient {
 
   get componentId() { return this.#c.componentId; }
   get rhetorUrl() { return this.#c.rhetorUrl; }
+  /** True when rhetorUrl names an OpenAI-compatible server (path ending in /v1). */
+  get openaiCompatible() { return this.#c.openaiCompatible; }
   get rhetorWsUrl() { return this.#c.rhetorWsUrl; }
   get providerId() { return this.#c.providerId; }
   get modelId() { return this.#c.modelId; }
@@ -185,11 +187,31 @@ class TektonLLMClient {
     if (!data || typeof data !== 'object' || Array.isArray(data)) {
       throw new AdapterError('rhetor', 'the providers answer is not a JSON object');
     }
-    this.#providers = providersOf(data);
+    this.#providers = providersOf(this.#c.openaiCompatible ? this.#providerOfModels(data) : data);
     return this.#providers;
   }
 
   // ---- internals
+
+  // An OpenAI-compatible server's model list (GET /v1/models) as the
+  // providers answer of tekton.md 2.2: one provider, providerId, whose
+  // default model is the server's first.
+  #providerOfModels(models) {
+    const ids = Array.isArray(models.data)
+      ? models.data.filter((m) => m && typeof m.id === 'string').map((m) => m.id) : [];
+    const first = ids.length > 0 ? ids[0] : '';
+    return {
+      providers: {
+        [this.providerId]: {
+          name: this.providerId, available: true, default_model: first || null,
+          description: `OpenAI-compatible server at ${this.rhetorUrl}`,
+          models: ids.map((id) => ({ id, name: id })),
+        },
+      },
+      default_provider: this.providerId,
+      default_model: first,
+    };
+  }
 
   #log(message) {
     if (this.#c.debug) console.debug(`[TektonLLMClient ${this.componentId}] ${message}`);

@@ -60,6 +60,18 @@ function str(value, name) {
   return value;
 }
 
+/**
+ * True for the URL of an OpenAI-compatible server (its path ends with /v1, as
+ * llama.cpp's, vLLM's or OpenAI's): the client speaks that protocol instead of
+ * Rhetor's, with the same API.
+ */
+function isOpenAiCompatible(url) {
+  const rest = url.includes('://') ? url.slice(url.indexOf('://') + 3) : url;
+  const slash = rest.indexOf('/');
+  const path = slash < 0 ? '' : rest.slice(slash).split(/[?#]/)[0];
+  return path.replace(/\/+$/, '').endsWith('/v1');
+}
+
 /** The client's settings from its constructor options, the environment and the defaults. */
 function resolveConfig(options) {
   if (options === undefined || options === null) options = {};
@@ -76,9 +88,11 @@ function resolveConfig(options) {
   }
   const envTimeout = env('RHETOR_TIMEOUT');
   const envRetries = env('RHETOR_MAX_RETRIES');
+  const rhetorUrl = pick('rhetorUrl', 'RHETOR_URL', DEFAULT_RHETOR_URL);
   return {
     componentId,
-    rhetorUrl: pick('rhetorUrl', 'RHETOR_URL', DEFAULT_RHETOR_URL),
+    rhetorUrl,
+    openaiCompatible: isOpenAiCompatible(rhetorUrl),
     rhetorWsUrl: given(o.rhetorWsUrl) ? str(o.rhetorWsUrl, 'rhetorWsUrl') : null,
     providerId: pick('providerId', 'RHETOR_DEFAULT_PROVIDER', DEFAULT_PROVIDER),
     modelId: pick('modelId', 'RHETOR_DEFAULT_MODEL', null),
@@ -97,10 +111,12 @@ function resolveConfig(options) {
 function corePairs(config) {
   const ms = Math.round(config.timeout * 1000);
   const pairs = [
-    ['dialect', 'tekton'],
+    ['dialect', config.openaiCompatible ? 'openai-http' : 'tekton'],
     ['url', config.rhetorUrl],
     ['reconnect', 'false'],
     ['request_timeout_ms', String(ms)],
+    // tekton.md 6.3 [LIBREALM]: the core retries what failed before any answer.
+    ['max_retries', String(Math.min(config.maxRetries, 100))],
   ];
   // The timeout bounds the health check (the core's connect) too.
   if (ms > 0) pairs.push(['connect_timeout_ms', String(Math.min(ms, 3600000))]);
@@ -170,8 +186,10 @@ function prepare(config, messages, options, what, extraKeys) {
     frequencyPenalty: o.frequencyPenalty,
     stop: o.stopSequences,
     // The core writes context_id and provider_id defaults of its own; the
-    // request's extra JSON members replace them (tekton.md 2.3).
-    extraParams: { context_id: contextId, provider_id: providerId, ...(o.extraBody || {}) },
+    // request's extra JSON members replace them (tekton.md 2.3). An
+    // OpenAI-compatible server has neither (OpenAI refuses unknown members).
+    extraParams: config.openaiCompatible ? o.extraBody || undefined
+      : { context_id: contextId, provider_id: providerId, ...(o.extraBody || {}) },
   };
   return {
     messages: msgs,

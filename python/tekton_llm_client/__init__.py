@@ -1,15 +1,17 @@
 """Tekton LLM client (``tekton_llm_client``) on librealm.
 
 The Python API of Tekton's ``tekton-llm-client`` package (``TektonLLMClient``
-over HTTP, its models, exceptions and token utilities), as a thin layer over
-librealm's ``tekton`` dialect: the native core speaks the HTTP/SSE protocol,
-runs the timeouts and maps the errors. See docs/tekton.md.
+over HTTP, ``TektonLLMWebSocketClient`` over WebSocket, its models, exceptions
+and token utilities), as a thin layer over librealm's ``tekton`` and
+``tekton-ws`` dialects: the native core speaks the protocols, runs the
+timeouts and reconnection and maps the errors. See docs/tekton.md.
 """
 
 from __future__ import annotations
 
-from . import exceptions, models, stream, utils
+from . import exceptions, models, stream, utils, ws_client
 from .client import TektonLLMClient
+from .ws_client import ResponseCallback, TektonLLMWebSocketClient, WSChunkCallback
 from .stream import ChunkCallback, ChunkStream, FallbackHook, FallbackRequest
 from .exceptions import (
     AdapterError,
@@ -44,6 +46,9 @@ __version__ = "0.2.0"
 
 __all__ = [
     "TektonLLMClient",
+    "TektonLLMWebSocketClient",
+    "WSChunkCallback",
+    "ResponseCallback",
     "ChunkStream",
     "ChunkCallback",
     "FallbackHook",
@@ -74,4 +79,5 @@ __all__ = [
     "models",
     "stream",
     "utils",
+    "ws_client",
 ]

@@ -48,6 +48,15 @@ DEFAULT_MAX_RETRIES = 3
 OPTION_KEYS = frozenset(CompletionOptions.__annotations__)
 
 
+def _openai_compatible(url: str) -> bool:
+    """True for the URL of an OpenAI-compatible server (its path ends with
+    /v1, as llama.cpp's, vLLM's or OpenAI's do): the client then speaks that
+    protocol instead of Rhetor's, with the same API."""
+    path = url.split("://", 1)[-1].split("?", 1)[0].split("#", 1)[0]
+    path = path[path.find("/"):] if "/" in path else ""
+    return path.rstrip("/").endswith("/v1")
+
+
 def _env(name: str) -> Optional[str]:
     value = os.environ.get(name)
     return value if value else None  # unset or empty: not given
@@ -143,9 +152,12 @@ class TektonLLMClient:
         self.fallback = fallback
         self.auth_token: Optional[str] = auth_token if auth_token is not None else _env("RHETOR_AUTH_TOKEN")
         timeout_ms = int(round(self.timeout * 1000))
+        #: True when ``rhetor_url`` names an OpenAI-compatible server (path
+        #: ending in /v1): requests are chat completions, providers its models.
+        self.openai_compatible = _openai_compatible(self.rhetor_url)
         options: Dict[str, Any] = {
             "url": self.rhetor_url,
-            "dialect": "tekton",
+            "dialect": "openai-http" if self.openai_compatible else "tekton",
             "api_key": self.auth_token,
             "reconnect": False,
             "max_retries": self.max_retries,  # tekton.md 6.3 [LIBREALM], done by the core
@@ -244,8 +256,9 @@ class TektonLLMClient:
         native["stop"] = opts.get("stop_sequences")
         native["model"] = model_id or None
         # The core writes context_id and provider_id defaults of its own; the
-        # request's extra JSON replaces them.
-        extra: Dict[str, Any] = {"context_id": ctx, "provider_id": provider_id}
+        # request's extra JSON replaces them. An OpenAI-compatible server has
+        # neither (OpenAI itself refuses members it does not know).
+        extra: Dict[str, Any] = {} if self.openai_compatible else {"context_id": ctx, "provider_id": provider_id}
         extra_body = opts.get("extra_body")
         if extra_body is not None:
             if not isinstance(extra_body, Mapping):
@@ -494,5 +507,25 @@ class TektonLLMClient:
             raise _map_error(e, self.timeout) from e
         if not isinstance(data, Mapping):
             raise AdapterError("rhetor", "the providers answer is not a JSON object")
+        if self.openai_compatible:
+            data = self._provider_of_models(data)
         self._providers = AvailableProviders.from_json(data)
         return self._providers
+
+    def _provider_of_models(self, models: Mapping[str, Any]) -> Dict[str, Any]:
+        """An OpenAI-compatible server's model list (GET /v1/models) as the
+        providers answer of tekton.md 2.2: one provider, ``provider_id``,
+        whose default model is the server's first."""
+        entries = models.get("data")
+        ids = [m["id"] for m in entries if isinstance(m, Mapping) and isinstance(m.get("id"), str)] \
+            if isinstance(entries, list) else []
+        first = ids[0] if ids else ""
+        return {
+            "providers": {self.provider_id: {
+                "name": self.provider_id, "available": True, "default_model": first or None,
+                "description": f"OpenAI-compatible server at {self.rhetor_url}",
+                "models": [{"id": i, "name": i} for i in ids],
+            }},
+            "default_provider": self.provider_id,
+            "default_model": first,
+        }

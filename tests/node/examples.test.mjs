@@ -59,3 +59,15 @@ test('chat.mjs on each dialect the URL picks (argv[2])', async () => {
     assert.match(r.stdout, /^ {2}time to first token \d+\.\d ms, total \d+\.\d ms, \d+ tokens\/s$/m, url);
   }
 });
+
+test('tekton.mjs', async () => {
+  const r = await runNode([path.join(repoRoot, 'examples', 'node', 'tekton.mjs')], {
+    env: { RHETOR_URL: `http://127.0.0.1:${server.port}` },
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^Response: The capital of France is Paris\./m);
+  assert.match(r.stdout, /\((stop|length), \{"promptTokens":\d+/);
+  assert.match(r.stdout, /^Streaming response: The capital/m);
+  assert.match(r.stdout, /^--- Streaming complete ---$/m);
+  assert.match(r.stdout, /^\(\d+ characters\)$/m);
+});

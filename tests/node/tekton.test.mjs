@@ -22,6 +22,8 @@ import { startServer, writeKeyStore, KEYS, expectedToken, runNode, repoRoot } fr
 const RHETOR_ENV = ['RHETOR_URL', 'RHETOR_WS_URL', 'RHETOR_AUTH_TOKEN', 'RHETOR_DEFAULT_PROVIDER',
   'RHETOR_DEFAULT_MODEL', 'RHETOR_TIMEOUT', 'RHETOR_MAX_RETRIES'];
 for (const name of RHETOR_ENV) delete process.env[name];
+// Clients of error tests pass maxRetries: 0 (the default, 3, would send each
+// failing request four times); a test below shows the retries themselves.
 
 const httpUrl = (server) => `http://127.0.0.1:${server.port}`;
 const tokens = (prompt, n) => Array.from({ length: n }, (_, i) => expectedToken(i, prompt));
@@ -226,7 +228,7 @@ describe('requests', () => {
   test('a 200 answer with an error member is an unsuccessful response', async () => {
     const s = await stub(() => ({ status: 200, type: 'application/json', body: '{"content":"","error":"model overloaded"}' }));
     try {
-      const client = new TektonLLMClient({ rhetorUrl: s.url });
+      const client = new TektonLLMClient({ maxRetries: 0, rhetorUrl: s.url });
       const response = await client.generateText('Hi');
       assert.equal(response.success, false);
       assert.equal(response.error, 'model overloaded');
@@ -239,7 +241,7 @@ describe('requests', () => {
   test('the SSE vector of tekton.md 7.2', async () => {
     const server = await startServer(['--enable-faults']);
     try {
-      const client = new TektonLLMClient({ componentId: 'c1', rhetorUrl: httpUrl(server) });
+      const client = new TektonLLMClient({ maxRetries: 0, componentId: 'c1', rhetorUrl: httpUrl(server) });
       const stream = client.textStream('vector', { extraBody: { fault: { type: 'sse_vector' } } });
       const chunks = await collect(stream);
       assert.deepEqual(chunks.map((c) => [c.chunk, c.done]), [['A', false], ['B', false], ['', true]]);
@@ -252,7 +254,7 @@ describe('requests', () => {
   });
 
   test('getProviders: camelCase, cached, and failures reject with the mapped error', async () => {
-    const client = new TektonLLMClient({ rhetorUrl: httpUrl(shared) });
+    const client = new TektonLLMClient({ maxRetries: 0, rhetorUrl: httpUrl(shared) });
     const providers = await client.getProviders();
     assert.equal(typeof providers.defaultProvider, 'string');
     const realm = providers.providers.realm;
@@ -262,7 +264,7 @@ describe('requests', () => {
     assert.equal(await client.getProviders(), providers); // read once
     await client.shutdown();
 
-    const down = new TektonLLMClient({ rhetorUrl: `http://127.0.0.1:${await freePort()}` });
+    const down = new TektonLLMClient({ maxRetries: 0, rhetorUrl: `http://127.0.0.1:${await freePort()}` });
     await assert.rejects(down.getProviders(), ConnectionError); // no hard-coded provider list
   });
 });
@@ -292,7 +294,7 @@ describe('cancel', () => {
   });
 
   test('cancelRequest reports cancellation, not a timeout', async () => {
-    const client = new TektonLLMClient({ rhetorUrl: slow.url });
+    const client = new TektonLLMClient({ maxRetries: 0, rhetorUrl: slow.url });
     let completed = false;
     const chunks = [];
     let id;
@@ -320,7 +322,7 @@ describe('cancel', () => {
   });
 
   test('for await: cancelRequest throws CancelledError, break ends quietly, a signal aborts', async () => {
-    const client = new TektonLLMClient({ rhetorUrl: slow.url });
+    const client = new TektonLLMClient({ maxRetries: 0, rhetorUrl: slow.url });
     const stream = client.textStream('Count', { maxTokens: 500 });
     await assert.rejects(async () => {
       for await (const c of stream) if (!c.done) client.cancelRequest(stream.requestId);
@@ -342,7 +344,7 @@ describe('cancel', () => {
 
     const s = await stub(() => null); // never answers the chat
     try {
-      const waiting = new TektonLLMClient({ rhetorUrl: s.url });
+      const waiting = new TektonLLMClient({ maxRetries: 0, rhetorUrl: s.url });
       const e = await waiting.generateText('Hi', { signal: AbortSignal.timeout(100) }).catch((x) => x);
       assert.ok(e instanceof CancelledError, String(e));
       await waiting.shutdown();
@@ -355,7 +357,7 @@ describe('cancel', () => {
     // In a child process: the test runner fails any test that has an uncaught exception.
     const code = `
       import { TektonLLMClient } from '@realm-ai/ws-client';
-      const client = new TektonLLMClient({ rhetorUrl: ${JSON.stringify(slow.url)} });
+      const client = new TektonLLMClient({ maxRetries: 0, rhetorUrl: ${JSON.stringify(slow.url)} });
       let chunks = 0, others = 0;
       process.on('uncaughtException', (e) => {
         setTimeout(() => { console.log(e.message, chunks, others); client.shutdown(); }, 200);
@@ -368,7 +370,7 @@ describe('cancel', () => {
   });
 
   test('shutdown ends streams with CancelledError; requests then fail until initialize()', async () => {
-    const client = new TektonLLMClient({ rhetorUrl: slow.url });
+    const client = new TektonLLMClient({ maxRetries: 0, rhetorUrl: slow.url });
     const stream = client.textStream('Count', { maxTokens: 500 });
     const first = await stream.next();
     assert.equal(first.done, false);
@@ -437,7 +439,7 @@ describe('errors', () => {
   test('401 is AuthenticationError (requests, streams, getProviders)', async () => {
     const server = await startServer(['--api-keys', writeKeyStore(KEYS)]);
     try {
-      const bad = new TektonLLMClient({ rhetorUrl: httpUrl(server), authToken: 'sk_wrong' });
+      const bad = new TektonLLMClient({ maxRetries: 0, rhetorUrl: httpUrl(server), authToken: 'sk_wrong' });
       assert.equal(await bad.initialize(), true); // health needs no key
       const e = await bad.generateText('Hi').catch((x) => x);
       assert.ok(e instanceof AuthenticationError && e instanceof TektonLLMError && e instanceof Error);
@@ -452,7 +454,7 @@ describe('errors', () => {
       await assert.rejects(bad.getProviders(), AuthenticationError);
       await bad.shutdown();
 
-      const good = new TektonLLMClient({ rhetorUrl: httpUrl(server), authToken: 'sk_test_123' });
+      const good = new TektonLLMClient({ maxRetries: 0, rhetorUrl: httpUrl(server), authToken: 'sk_test_123' });
       assert.equal((await good.generateText('Hi', { maxTokens: 1 })).content, 'The ');
       await good.shutdown();
     } finally {
@@ -463,7 +465,7 @@ describe('errors', () => {
   test('429 is RateLimitError with retryAfter in seconds', async () => {
     const server = await startServer(['--api-keys', writeKeyStore(KEYS), '--rate-limit-rpm', '1', '--rate-limit-burst', '1']);
     try {
-      const client = new TektonLLMClient({ rhetorUrl: httpUrl(server), authToken: 'sk_test_123' });
+      const client = new TektonLLMClient({ maxRetries: 0, rhetorUrl: httpUrl(server), authToken: 'sk_test_123' });
       assert.equal((await client.generateText('Hi', { maxTokens: 1 })).content, 'The ');
       const e = await client.generateText('Hi', { maxTokens: 1 }).catch((x) => x);
       assert.ok(e instanceof RateLimitError, String(e));
@@ -479,7 +481,7 @@ describe('errors', () => {
   test('400 is InvalidRequestError, 503 ServiceUnavailableError, 500 AdapterError', async () => {
     const server = await startServer(['--enable-faults', '--models', 'realm-sim']);
     try {
-      const client = new TektonLLMClient({ rhetorUrl: httpUrl(server), modelId: 'nope' });
+      const client = new TektonLLMClient({ maxRetries: 0, rhetorUrl: httpUrl(server), modelId: 'nope' });
       const bad = await client.generateText('Hi').catch((x) => x);
       assert.ok(bad instanceof InvalidRequestError);
       assert.equal(bad.message, 'Unknown model: nope');
@@ -494,7 +496,7 @@ describe('errors', () => {
     }
     const s = await stub(() => ({ status: 500, type: 'application/json', body: '{"error":"boom"}' }));
     try {
-      const client = new TektonLLMClient({ rhetorUrl: s.url });
+      const client = new TektonLLMClient({ maxRetries: 0, rhetorUrl: s.url });
       const other = await client.generateText('Hi').catch((x) => x);
       assert.ok(other instanceof AdapterError);
       assert.equal(other.message, "Adapter 'rhetor' error: HTTP error 500: boom");
@@ -506,15 +508,47 @@ describe('errors', () => {
     }
   });
 
+  test('an OpenAI-compatible URL works too', async () => {
+    const client = new TektonLLMClient({ rhetorUrl: `${httpUrl(shared)}/v1` });
+    assert.equal(client.openaiCompatible, true);
+    assert.equal(await client.initialize(), true);
+    const providers = await client.getProviders();
+    assert.equal(providers.defaultModel, 'realm-sim'); // the server's first model
+    const r = await client.generateText('Hello', { systemPrompt: 'Be brief.', maxTokens: 3 });
+    assert.equal(r.content.trim(), 'The capital of');
+    assert.equal(r.finishReason, 'length');
+    const chunks = await collect(client.textStream('Hello', { maxTokens: 2 }));
+    assert.equal(chunks.map((c) => c.chunk).join('').trim(), 'The capital');
+    assert.ok(chunks.at(-1).done);
+    await client.shutdown();
+    assert.equal(new TektonLLMClient({ rhetorUrl: 'http://127.0.0.1:1/api' }).openaiCompatible, false);
+  });
+
+  test('maxRetries: a 503 before any answer is sent again by the core', async () => {
+    let calls = 0;
+    const answer = '{"content":"ok","model":"m","provider":"p","finish_reason":"stop"}';
+    const s = await stub(() => (++calls === 1
+      ? { status: 503, type: 'application/json', body: '{"error":"Service unavailable"}' }
+      : { status: 200, type: 'application/json', body: answer }));
+    try {
+      const client = new TektonLLMClient({ maxRetries: 1, rhetorUrl: s.url, modelId: 'm' });
+      assert.equal((await client.generateText('Hi')).content, 'ok');
+      assert.deepEqual(s.requests.map((r) => r.path).filter((p) => p !== '/api/v1/health'), ['/api/v1/chat', '/api/v1/chat']);
+      await client.shutdown();
+    } finally {
+      await s.stop();
+    }
+  });
+
   test('connection refused and a server that went away are ConnectionError', async () => {
-    const client = new TektonLLMClient({ rhetorUrl: `http://127.0.0.1:${await freePort()}` });
+    const client = new TektonLLMClient({ maxRetries: 0, rhetorUrl: `http://127.0.0.1:${await freePort()}` });
     assert.equal(await client.initialize(), false); // never rejects
     const e = await client.generateText('Hi').catch((x) => x);
     assert.ok(e instanceof ConnectionError, String(e));
     assert.equal(e.code, 'CONNECTION');
 
     const server = await startServer();
-    const live = new TektonLLMClient({ rhetorUrl: httpUrl(server) });
+    const live = new TektonLLMClient({ maxRetries: 0, rhetorUrl: httpUrl(server) });
     assert.equal(await live.initialize(), true);
     await server.stop('SIGKILL');
     await assert.rejects(live.generateText('Hi'), ConnectionError);
@@ -527,7 +561,7 @@ describe('errors', () => {
   test('a request that outlives its timeout is TimeoutError', async () => {
     const s = await stub(() => null); // answers health only
     try {
-      const client = new TektonLLMClient({ rhetorUrl: s.url, timeout: 5 });
+      const client = new TektonLLMClient({ maxRetries: 0, rhetorUrl: s.url, timeout: 5 });
       const e = await client.generateText('Hi', { timeout: 0.3 }).catch((x) => x);
       assert.ok(e instanceof TimeoutError, String(e));
       assert.equal(e.message, 'Request timed out after 0.3 seconds');
@@ -547,7 +581,7 @@ describe('fallback', () => {
     const url = httpUrl(server);
     try {
       // No hook: nothing is invented (useFallback defaults to true).
-      const plain = new TektonLLMClient({ rhetorUrl: url, authToken: 'sk_wrong' });
+      const plain = new TektonLLMClient({ maxRetries: 0, rhetorUrl: url, authToken: 'sk_wrong' });
       await assert.rejects(plain.generateText('Hi'), AuthenticationError);
 
       const calls = [];
@@ -555,7 +589,7 @@ describe('fallback', () => {
         calls.push(request);
         return 'offline answer';
       };
-      const client = new TektonLLMClient({ rhetorUrl: url, authToken: 'sk_wrong', fallback: hook });
+      const client = new TektonLLMClient({ maxRetries: 0, rhetorUrl: url, authToken: 'sk_wrong', fallback: hook });
       const response = await client.generateText('Hi', { systemPrompt: 'Sys' });
       assert.deepEqual([response.content, response.fallback, response.model, response.provider, response.finishReason],
         ['offline answer', true, 'fallback', 'fallback', 'fallback']);
@@ -573,16 +607,16 @@ describe('fallback', () => {
       await assert.rejects(client.getProviders(), AuthenticationError); // no fallback for providers
       await assert.rejects(client.generateText('Hi', { maxTokens: -1 }), InvalidRequestError); // arguments: never the hook
 
-      const failing = new TektonLLMClient({ rhetorUrl: url, authToken: 'sk_wrong', fallback: async () => { throw new Error('no luck'); } });
+      const failing = new TektonLLMClient({ maxRetries: 0, rhetorUrl: url, authToken: 'sk_wrong', fallback: async () => { throw new Error('no luck'); } });
       const fe = await failing.generateText('Hi').catch((x) => x);
       assert.ok(fe instanceof FallbackError);
       assert.equal(fe.message, 'Primary error: Authentication failed. Fallback error: no luck');
 
-      const off = new TektonLLMClient({ rhetorUrl: url, authToken: 'sk_wrong', fallback: hook, useFallback: false });
+      const off = new TektonLLMClient({ maxRetries: 0, rhetorUrl: url, authToken: 'sk_wrong', fallback: hook, useFallback: false });
       await assert.rejects(off.generateText('Hi'), AuthenticationError);
 
       // An unreachable service goes to the hook with the connect error.
-      const down = new TektonLLMClient({ rhetorUrl: `http://127.0.0.1:${await freePort()}`, fallback: hook });
+      const down = new TektonLLMClient({ maxRetries: 0, rhetorUrl: `http://127.0.0.1:${await freePort()}`, fallback: hook });
       assert.equal((await down.generateText('Hi')).fallback, true);
       assert.ok(calls.at(-1).error instanceof ConnectionError);
       for (const c of [plain, client, failing, off, down]) await c.shutdown();

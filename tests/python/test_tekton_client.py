@@ -307,6 +307,16 @@ def test_readme_basic_usage(shared_server: Server) -> None:
     assert out == "Response: " + SENTENCE + " What " + "\n"
 
 
+def test_the_example_of_the_main_job_runs(shared_server: Server) -> None:
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "python", "tekton_client.py")
+    r = subprocess.run([sys.executable, path], capture_output=True, text=True, timeout=60,
+                       env=dict(os.environ, RHETOR_URL=http_url(shared_server)))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("Response: The capital of France is Paris.")
+    assert "\nAssistant: The capital" in r.stdout
+    assert r.stdout.rstrip().endswith("--- Streaming complete ---")
+
+
 def test_readme_chat_conversation(shared_server: Server) -> None:
     out = run_readme(README_CHAT, http_url(shared_server))
     assert out.startswith("Assistant: The capital of France is Paris.")
@@ -581,6 +591,37 @@ async def test_400_503_and_other_statuses(make_server: Callable[..., Server]) ->
         await stub.stop()
 
 
+async def test_an_openai_compatible_url_works_too(shared_server: Server) -> None:
+    async with TektonLLMClient("c", rhetor_url=f"http://127.0.0.1:{shared_server.port}/v1") as client:
+        assert client.openai_compatible and client.available
+        providers = await client.get_providers()
+        assert client.model_id == providers.default_model == "realm-sim"  # the server's first model
+        response = await client.generate_text("Hello", system_prompt="Be brief.", options={"max_tokens": 3})
+        assert response.success and response.content.strip() == "The capital of"
+        assert response.finish_reason == "length" and response.usage and response.usage["completion_tokens"] == 3
+        chunks = [c async for c in client.generate_text("Hello", streaming=True, options={"max_tokens": 2})]
+        assert "".join(c.chunk for c in chunks).strip() == "The capital" and chunks[-1].done
+    assert not TektonLLMClient("c", rhetor_url="http://127.0.0.1:1/api").openai_compatible
+
+
+async def test_max_retries_sends_a_503_again_before_any_answer() -> None:
+    calls: List[str] = []
+
+    def reply(path: str, body: bytes) -> Tuple[int, str, bytes]:
+        calls.append(path)
+        if len(calls) == 1:
+            return 503, "application/json", b'{"error":"Service unavailable"}'
+        return 200, "application/json", b'{"content":"ok","model":"m","provider":"p","finish_reason":"stop"}'
+
+    stub = await Stub(reply).start()
+    try:
+        async with TektonLLMClient("c", rhetor_url=stub.url, model_id="m", max_retries=1) as client:
+            assert (await client.generate_text("Hi")).content == "ok"
+        assert calls == ["/api/v1/chat", "/api/v1/chat"]  # sent again by the core (tekton.md 6.3)
+    finally:
+        await stub.stop()
+
+
 async def test_connection_and_unavailable_errors(make_server: Callable[..., Server]) -> None:
     client = TektonLLMClient("c", rhetor_url=f"http://127.0.0.1:{free_port()}", use_fallback=False)
     assert await client.initialize() is False  # never raises
@@ -605,7 +646,7 @@ async def test_connection_and_unavailable_errors(make_server: Callable[..., Serv
 async def test_timeout_error() -> None:
     stub = await Stub(lambda path, body: None).start()  # answers health only
     try:
-        async with TektonLLMClient("c", rhetor_url=stub.url, timeout=5) as client:
+        async with TektonLLMClient("c", rhetor_url=stub.url, timeout=5, max_retries=0) as client:
             with pytest.raises(TimeoutError, match=r"^Request timed out after 0.3 seconds$") as info:
                 await client.generate_text("Hi", options={"timeout": 0.3})
             assert isinstance(info.value, OSError) and info.value.code == "TIMEOUT"
