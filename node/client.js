@@ -52,7 +52,8 @@ class RealmWebSocketClient {
   #listeners = { connected: [], disconnected: [], reconnecting: [], error: [], token: [] };
 
   /**
-   * @param {object} options { model (required), url, urls, dialect, maxRetries, retryBase, apiKey,
+   * @param {object} options { model (required), url, urls, dialect, maxRetries, retryBase, maxConnections,
+   *   multiplex, apiKey,
    *   tenantId, reconnect, reconnectInterval,
    *   timeout, connectTimeout, idleTimeout, backoffCap, backoffMaxAttempts, backoffJitterPercent,
    *   pingInterval, tlsCaFile, tlsInsecure, maxMessageSize, maxQueuedRequests, busyPollUs }

@@ -31,6 +31,10 @@ export interface RealmClientOptions {
   maxRetries?: number;
   /** First retry delay (1-3600000). Default `1000`. */
   retryBase?: number;
+  /** openai-ws (pool) and OpenAI HTTP: connections at once (0-1024; `0` = the dialect's default). Default: openai-ws 4, HTTP 32. */
+  maxConnections?: number;
+  /** openai-ws: requests share one socket, told apart by `request_id` (the server must support it). Default `false`. */
+  multiplex?: boolean;
   /** API key, sent only when the server asks for authentication. Default: `$REALM_API_KEY`. */
   apiKey?: string;
   /**

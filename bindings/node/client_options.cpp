@@ -97,6 +97,10 @@ uint32_t ApplyClientOptions(Napi::Env env, const Napi::Object &o, realm_options_
     double n;
     if (OptUint(env, o.Get("maxRetries"), "maxRetries", 0, 100, &n)) SetByName(env, opts, "max_retries", std::to_string(uint32_t(n)));
     if (OptUint(env, o.Get("retryBase"), "retryBase", 1, 3600000, &n)) SetByName(env, opts, "retry_base_ms", std::to_string(uint32_t(n)));
+    if (OptUint(env, o.Get("maxConnections"), "maxConnections", 0, 1024, &n))
+        SetByName(env, opts, "max_connections", std::to_string(uint32_t(n)));
+    bool mux;
+    if (OptBool(env, o.Get("multiplex"), "multiplex", &mux)) SetByName(env, opts, "multiplex", mux ? "true" : "false");
 
     SetU32(env, o, "timeout", opts, &realm_options_set_request_timeout_ms);
     SetU32(env, o, "connectTimeout", opts, &realm_options_set_connect_timeout_ms);

@@ -47,6 +47,7 @@ from .errors import (
 )
 from .types import (
     ChatMessage,
+    Dialect,
     SamplingOptions,
     GenerationOptions,
     ChatOptions,
@@ -112,6 +113,7 @@ __all__ = [
     "InternalError",
     "NoMemoryError",
     "ChatMessage",
+    "Dialect",
     "SamplingOptions",
     "GenerationOptions",
     "ChatOptions",

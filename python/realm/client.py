@@ -20,6 +20,7 @@ from . import errors as _errors  # noqa: F401  (installs the error factory)
 from .types import (
     ChatMessage,
     ChatOptions,
+    Dialect,
     GenerationOptions,
     GenerationResult,
     HealthStatus,
@@ -107,6 +108,8 @@ def _core_options(
     max_message_size: Optional[int],
     max_queued_requests: Optional[int],
     busy_poll: Optional[float],
+    max_connections: Optional[int],
+    multiplex: Optional[bool],
 ) -> Dict[str, Any]:
     # None = not given: the environment (REALM_URL, REALM_API_KEY,
     # REALM_DIALECT, REALM_TIMEOUT, REALM_MAX_RETRIES, read by the core), else
@@ -143,6 +146,8 @@ def _core_options(
         "max_message_size": max_message_size,
         "max_queued_requests": max_queued_requests,
         "busy_poll_us": _us(busy_poll, "busy_poll"),
+        "max_connections": max_connections,
+        "multiplex": multiplex,
     }
 
 
@@ -230,7 +235,7 @@ class _Base:
         model: Optional[str] = None,
         *,
         urls: Optional[Sequence[str]] = None,
-        dialect: Optional[str] = None,
+        dialect: Optional[Dialect] = None,
         max_retries: Optional[int] = None,
         retry_base: Optional[float] = None,
         connect_timeout: Optional[float] = None,
@@ -244,13 +249,15 @@ class _Base:
         max_message_size: Optional[int] = None,
         max_queued_requests: Optional[int] = None,
         busy_poll: Optional[float] = None,
+        max_connections: Optional[int] = None,
+        multiplex: Optional[bool] = None,
     ) -> None:
         self._native = _realm.NativeClient(
             _core_options(
                 url, urls, dialect, max_retries, retry_base, api_key, tenant_id, reconnect,
                 reconnect_interval, timeout, model, connect_timeout, idle_timeout, max_reconnect_interval,
                 max_reconnect_attempts, reconnect_jitter, ping_interval, tls_ca_file, tls_insecure, max_message_size,
-                max_queued_requests, busy_poll,
+                max_queued_requests, busy_poll, max_connections, multiplex,
             )
         )
         #: The URL given (``urls[0]`` for a list), else None: ``$REALM_URL`` or
@@ -358,9 +365,12 @@ class RealmWebSocketClient(_Base):
     ``max_reconnect_interval`` (backoff cap), ``max_reconnect_attempts``
     (0 = unlimited), ``reconnect_jitter`` (percent), ``ping_interval``
     (0 = off), ``tls_ca_file``, ``tls_insecure``, ``max_message_size``
-    (bytes), ``max_queued_requests`` and ``busy_poll`` (how long the event
-    thread keeps polling without sleeping after traffic; 0 = never); times
-    are in seconds. Options left at None keep the core's defaults.
+    (bytes), ``max_queued_requests``, ``busy_poll`` (how long the event
+    thread keeps polling without sleeping after traffic; 0 = never),
+    ``max_connections`` (openai-ws pool and HTTP: connections at once; the
+    dialect's default 4 / 32) and ``multiplex`` (openai-ws: requests share
+    one socket by request_id); times are in seconds. Options left at None
+    keep the core's defaults.
     """
 
     async def connect(self) -> None:

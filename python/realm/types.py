@@ -6,6 +6,7 @@ from typing import Any, Dict, List, Literal, Mapping, Optional, Tuple, TypedDict
 
 __all__ = [
     "ChatMessage",
+    "Dialect",
     "SamplingOptions",
     "GenerationOptions",
     "ChatOptions",
@@ -81,6 +82,10 @@ class Usage(TypedDict):
 
 def _seconds(ms: Any) -> Optional[float]:
     return None if not isinstance(ms, float) or ms < 0 else ms / 1000.0
+
+
+#: The protocols a client speaks (its ``dialect`` option; "auto": from the URL).
+Dialect = Literal["auto", "realm", "openai-ws", "openai-http", "tekton", "tekton-ws", "ws-system"]
 
 
 class GenerationResult(Dict[str, Any]):

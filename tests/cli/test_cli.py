@@ -435,11 +435,14 @@ def test_rate_limited(realm, server_path, tmp_path):
                                  "rate_limit": None, "created_at": 0, "last_used": None}]))
     s = Server(server_path, "--api-keys", str(keys), "--rate-limit-rpm", "60", "--rate-limit-burst", "1")
     try:
-        env = {"REALM_API_KEY": API_KEY}
+        env = {"REALM_API_KEY": API_KEY, "REALM_MAX_RETRIES": "0"}
         codes = [realm("--url", s.ws, "generate", "Hi", "--max-tokens", "2", env=env) for _ in range(3)]
         limited = [r for r in codes if r.returncode != 0]
         assert codes[0].returncode == 0 and limited
         assert all(r.returncode == 8 and "RATE_LIMIT_EXCEEDED" in r.stderr and "retry after" in r.stderr
                    for r in limited)
+        # With the default retries the tool waits for the retry-after and gets its answer.
+        retried = realm("--url", s.ws, "generate", "Hi", "--max-tokens", "2", env={"REALM_API_KEY": API_KEY})
+        assert retried.returncode == 0 and retried.stdout.split() == ["The", "capital"], retried.stderr
     finally:
         s.stop()

@@ -177,6 +177,24 @@ for (const d of DIALECTS) {
   });
 }
 
+describe('openai-ws connection options', () => {
+  // Both shapes carry concurrent requests: one multiplexed socket, or a pool of
+  // one socket taking them in turn.
+  for (const pool of [{ multiplex: true }, { maxConnections: 1 }]) {
+    test(JSON.stringify(pool), async () => {
+      const client = new RealmWebSocketClient({ url: DIALECTS[1].url(server.port), model: 'realm-sim', ...pool });
+      await client.connect();
+      const results = await Promise.all([0, 1, 2, 3, 4].map((i) => client.chat(STORY, { maxTokens: 2 + i })));
+      assert.deepEqual(results.map((r) => r.usage.completionTokens), [2, 3, 4, 5, 6]);
+      await client.disconnect();
+    });
+  }
+  test('maxConnections is checked', () => {
+    assert.throws(() => new RealmWebSocketClient({ url: DIALECTS[1].url(server.port), model: 'm', maxConnections: 5000 }),
+      /maxConnections/);
+  });
+});
+
 describe('option checks: INVALID_ARGUMENT naming the option, before anything is sent', () => {
   // Never connected: a request that passed the checks would fail with NOT_CONNECTED.
   const client = new RealmWebSocketClient({ url: 'ws://127.0.0.1:9', model: 'm' });

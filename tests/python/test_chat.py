@@ -6,6 +6,7 @@ streams carry text, finish_reason, usage and the client's timings."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from typing import Any, Dict, Iterator, List
 
 import pytest
 
+import realm
 from realm import ChatMessage, Client, RealmWebSocketClient, TimeoutError
 
 from conftest import Server, expected_tokens
@@ -224,6 +226,17 @@ async def test_timeout_on_the_other_requests(chat_server: Server) -> None:
 
 
 # ---------------------------------------------------------------- models, health
+
+
+@pytest.mark.parametrize("pool", [{"multiplex": True}, {"max_connections": 1}])
+async def test_openai_ws_connection_options(chat_server: Server, pool: Any) -> None:
+    # Both shapes carry concurrent requests: one multiplexed socket, or a pool
+    # of one socket taking them in turn.
+    async with client_of(chat_server, "openai-ws", **pool) as client:
+        results = await asyncio.gather(*(client.chat(USER, max_tokens=2 + i) for i in range(5)))
+    assert [r.usage["completion_tokens"] for r in results] == [2, 3, 4, 5, 6]
+    with pytest.raises(realm.InvalidArgumentError, match="max_connections"):
+        client_of(chat_server, "openai-ws", max_connections=5000)
 
 
 async def test_models_where_the_dialect_has_them(chat_server: Server) -> None:

@@ -75,7 +75,11 @@ realm_options_t *new_options(const py::dict &options) {
             else if (key == "max_queued_requests") rc = realm_options_set_max_queued_requests(opts, to_u32(v, key));
             else if (key == "busy_poll_us") rc = realm_options_set_busy_poll_us(opts, to_u32(v, key));
             else if (key == "max_message_size") rc = realm_options_set_max_message_size(opts, to_u32(v, key));
-            else if (key == "max_retries" || key == "retry_base_ms" || key == "retry_cap_ms") {
+            else if (key == "multiplex") {
+                set_by_name(opts, key, bool_arg(v.ptr(), key.c_str()) ? "true" : "false");
+                continue;
+            } else if (key == "max_retries" || key == "retry_base_ms" || key == "retry_cap_ms" ||
+                       key == "max_connections") {
                 set_by_name(opts, key, std::to_string(to_u32(v, key)));
                 continue;
             } else if (key == "urls") {

@@ -83,6 +83,14 @@ export async function chatMistakes(client: RealmWebSocketClient): Promise<void> 
   await client.generate({ prompt: 'p', seed: '42' });
   // @ts-expect-error presencePenalty is a number
   await client.generate({ prompt: 'p', presencePenalty: 'high' });
+  // The client options of issue 14: several URLs, the dialect, retries.
+  void new RealmWebSocketClient({ urls: ['ws://a:1', 'ws://b:1'], dialect: 'openai-ws', maxRetries: 0, retryBase: 500, model: 'm' });
+  // @ts-expect-error urls is an array of strings
+  void new RealmWebSocketClient({ urls: 'ws://a:1 ws://b:1', model: 'm' });
+  // @ts-expect-error not a dialect
+  void new RealmWebSocketClient({ dialect: 'openai', model: 'm' });
+  // @ts-expect-error maxRetries is a number
+  void new RealmWebSocketClient({ maxRetries: 'two', model: 'm' });
   const r = await client.chat([{ role: 'user', content: 'hi' }]);
   // @ts-expect-error usage counts may be null
   const n: number = r.usage.totalTokens;

@@ -33,6 +33,12 @@ async def mistakes(client: RealmWebSocketClient) -> None:
     stream.total_time + 1.0  # E: timings are None until the stream ended
 
 
+def option_mistakes() -> None:
+    RealmWebSocketClient(dialect="openai")  # E: not a dialect
+    RealmWebSocketClient(max_retries="2")  # E: max_retries is an int
+    RealmWebSocketClient(urls=[1, 2])  # E: urls are str
+
+
 def sync_mistakes(client: Client) -> None:
     client.chat(MESSAGES, system_prompt=1)  # E: system_prompt is a str
     client.generate({"prompt": "x", "stream": "yes"})  # E: stream is a bool

@@ -34,7 +34,7 @@ def describe(result: GenerationResult) -> str:
 
 async def run_async(url: str, model: str) -> List[str]:
     out: List[str] = []
-    async with RealmWebSocketClient(url=url, model=model) as client:
+    async with RealmWebSocketClient(url=url, model=model, dialect="auto", max_retries=1, retry_base=0.5) as client:
         options: GenerationOptions = {
             "prompt": "Hello world",
             "max_tokens": 4,
