@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """OpenAI-dialect benchmark: librealm (bench/c/realm_bench.c, public C API)
-against a raw libwebsockets client of the same dialect
-(bench/c/raw_openai_client), the official `openai` SDKs for Python and Node
-(openai-http) and minimal openai-ws clients on Python `websockets` and Node
-`ws`, all against ONE realm-server process.
+and its SDKs (the `realm` Python package, realm_py_client.py, and
+@realm-ai/ws-client, node/realm-client.mjs; openai-http and openai-ws, not
+mux: neither SDK can set multiplex) against a raw libwebsockets client of
+the same dialect (bench/c/raw_openai_client), the official `openai` SDKs for
+Python and Node (openai-http) and minimal openai-ws clients on Python
+`websockets` and Node `ws`, all against ONE realm-server process.
 
 Every (dialect, client, workload) runs in a fresh process, pinned to one CPU
 (--client-cpu, default 0) with taskset; realm-server is pinned to another
@@ -11,11 +13,16 @@ Every (dialect, client, workload) runs in a fresh process, pinned to one CPU
 order alternating, and ONE table of medians is printed (markdown). librealm
 runs with max_connections 100 on openai-ws (pool) and openai-http, so that
 100 concurrent streams get 100 connections as every peer gives them; one
-extra row shows the default pool (4 connections) in workload 2.
+extra row shows the default pool (4 connections) in workload 2. The SDKs
+run the same way (max_connections 100; multiplex on openai-ws-mux). The last column compares each SDK with the client of its
+language: realm (Python) with `openai` (Python) or `websockets`, realm (Node)
+with `openai` (Node) or `ws`.
 
     python3 bench/openai/run.py --bin-dir build-bench [--runs 3] [--no-pin] [--raw-log FILE]
 
-Use scripts/bench-openai, which builds the binaries and installs the peers.
+Use scripts/bench-openai, which builds the binaries, the Python extension and
+the Node addon, sets PYTHONPATH and REALM_NODE_ADDON to them and installs the
+peers.
 """
 
 from __future__ import annotations
@@ -36,8 +43,13 @@ PY = sys.executable
 DIALECTS = ("openai-ws", "openai-ws-mux", "openai-http")
 WORKLOADS = (1, 2, 3, 5)
 # Column order of the table: (client id, header)
-COLUMNS = (("librealm", "librealm"), ("raw-lws", "raw lws"), ("openai-py", "openai (Python)"),
-           ("openai-node", "openai (Node)"), ("websockets-py", "websockets (Python)"), ("ws-node", "ws (Node)"))
+COLUMNS = (("librealm", "librealm"), ("raw-lws", "raw lws"), ("realm-py", "realm (Python)"),
+           ("realm-node", "realm (Node)"), ("openai-py", "openai (Python)"), ("openai-node", "openai (Node)"),
+           ("websockets-py", "websockets (Python)"), ("ws-node", "ws (Node)"))
+# The SDK columns' comparisons (last column): each SDK against the client a
+# user of its language would otherwise pick on that dialect.
+SDK_PAIRS = (("realm-py", "openai-py"), ("realm-py", "websockets-py"),
+             ("realm-node", "openai-node"), ("realm-node", "ws-node"))
 
 
 def clients_of(dialect: str, bindir: Path, url: str, port: int) -> Dict[str, List[str]]:
@@ -49,7 +61,10 @@ def clients_of(dialect: str, bindir: Path, url: str, port: int) -> Dict[str, Lis
     if dialect == "openai-http":
         c["openai-py"] = [PY, str(HERE / "sdk_client.py"), "--url", url]
         c["openai-node"] = ["node", str(HERE / "node" / "sdk-client.mjs"), "--url", url]
-    else:
+    mode = ["--mode", "mux"] if dialect == "openai-ws-mux" else []
+    c["realm-py"] = [PY, str(HERE / "realm_py_client.py"), "--url", url, *mode]
+    c["realm-node"] = ["node", str(HERE / "node" / "realm-client.mjs"), "--url", url, *mode]
+    if dialect != "openai-http":
         mode = "mux" if dialect == "openai-ws-mux" else "pool"
         c["websockets-py"] = [PY, str(HERE / "ws_client.py"), "--url", url, "--mode", mode]
         c["ws-node"] = ["node", str(HERE / "node" / "ws-client.mjs"), "--url", url, "--mode", mode]
@@ -87,6 +102,19 @@ def run_client(cmd: List[str], workload: int) -> Dict[str, float]:
     return {k: float(v) for k, v in fields.items() if k not in ("client", "workload")}
 
 
+def _note(name: str, ratio: float, need: Optional[float], higher: bool) -> str:
+    """'name 1.23x', with ' (>= 1x ok)' or ' (<= 0.2x MISS)' when there is a target."""
+    verdict = ""
+    if need is not None:
+        ok = ratio >= need if higher else ratio <= need
+        verdict = f" ({'>=' if higher else '<='} {need:.3g}x {'ok' if ok else 'MISS'})"
+    return f"{name} {ratio:.2f}x{verdict}"
+
+
+def _short(client: str) -> str:
+    return dict(COLUMNS)[client].replace("(", "").replace(")", "")
+
+
 class Table:
     def __init__(self, results: Dict[Tuple[str, str, int], List[Dict[str, float]]]) -> None:
         self.results = results
@@ -97,7 +125,8 @@ class Table:
         return statistics.median(r[key] for r in rs) if rs else None
 
     def add(self, label: str, dialect: str, metric: str, w: int, key: str, fmt: str, higher: bool,
-            targets: Dict[str, float], key2: Optional[str] = None) -> None:
+            targets: Dict[str, float], key2: Optional[str] = None,
+            sdk_targets: Optional[Dict[Tuple[str, str], float]] = None) -> None:
         cells, notes = [], []
         mine = self.med(dialect, "librealm", w, key)
         for client, _ in COLUMNS:
@@ -110,19 +139,19 @@ class Table:
                 text += " / " + fmt.format(self.med(dialect, client, w, key2))
             cells.append(text)
             if client != "librealm" and mine and v:
-                ratio = mine / v
-                need = targets.get(client)
-                verdict = ""
-                if need is not None:
-                    ok = ratio >= need if higher else ratio <= need
-                    verdict = f" ({'>=' if higher else '<='} {need:.3g}x {'ok' if ok else 'MISS'})"
-                short = dict(COLUMNS)[client].replace("openai ", "").replace("(", "").replace(")", "")
-                notes.append(f"{short} {ratio:.2f}x{verdict}")
-        self.rows.append([label, dialect, metric] + cells + ["; ".join(notes)])
+                notes.append(_note(_short(client).replace("openai ", ""), mine / v, targets.get(client), higher))
+        sdk_notes = []
+        for sdk, peer in SDK_PAIRS:
+            a, b = self.med(dialect, sdk, w, key), self.med(dialect, peer, w, key)
+            if a and b:
+                need = (sdk_targets or {}).get((sdk, peer))
+                sdk_notes.append(_note(f"{_short(sdk)} / {_short(peer)}", a / b, need, higher))
+        self.rows.append([label, dialect, metric] + cells + ["; ".join(notes), "; ".join(sdk_notes)])
 
     def render(self) -> str:
-        header = ["workload", "dialect", "metric"] + [h for _, h in COLUMNS] + ["librealm / peer"]
-        lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * 3 + ["---:"] * len(COLUMNS) + ["---"]) + "|"]
+        header = ["workload", "dialect", "metric"] + [h for _, h in COLUMNS] + ["librealm / peer", "SDK / peer"]
+        lines = ["| " + " | ".join(header) + " |",
+                 "|" + "|".join(["---"] * 3 + ["---:"] * len(COLUMNS) + ["---", "---"]) + "|"]
         lines += ["| " + " | ".join(r) + " |" for r in self.rows]
         return "\n".join(lines)
 
@@ -132,24 +161,30 @@ def table(results: Dict[Tuple[str, str, int], List[Dict[str, float]]]) -> str:
     tput = {"raw-lws": 0.9, "openai-py": 30, "openai-node": 5}
     lat_raw = {"raw-lws": 1 / 0.9}
     ttft = {"raw-lws": 1 / 0.9, "openai-py": 0.2, "openai-node": 0.2}
+    # Issue 14: each SDK against the client of its language (openai-http: the
+    # openai package; openai-ws: websockets / ws).
+    sdk_tput = {("realm-py", "openai-py"): 30, ("realm-node", "openai-node"): 5,
+                ("realm-py", "websockets-py"): 3, ("realm-node", "ws-node"): 1.2}
+    sdk_ttft = {("realm-py", "openai-py"): 0.2}
     for d in DIALECTS:
-        t.add("1 stream x 100k tokens", d, "tokens/s", 1, "tok_s", "{:,.0f}", True, tput)
+        t.add("1 stream x 100k tokens", d, "tokens/s", 1, "tok_s", "{:,.0f}", True, tput, sdk_targets=sdk_tput)
         t.add("", d, "CPU us/token", 1, "cpu_us_tok", "{:.2f}", False, {})
     for d, conns in zip(DIALECTS, ("100 conns", "1 conn", "100 conns")):
-        t.add(f"100 x 1k tokens ({conns})", d, "tokens/s", 2, "tok_s", "{:,.0f}", True, tput)
+        t.add(f"100 x 1k tokens ({conns})", d, "tokens/s", 2, "tok_s", "{:,.0f}", True, tput, sdk_targets=sdk_tput)
         t.add("", d, "CPU us/token", 2, "cpu_us_tok", "{:.2f}", False, {})
     for d in DIALECTS:
         t.add("2,000 sequential 1-token", d, "req/s", 3, "req_s", "{:,.0f}", True, {"raw-lws": 0.9})
         t.add("", d, "p50 / p99 us", 3, "p50_us", "{:,.0f}", False, lat_raw, key2="p99_us")
         t.add("", d, "CPU us/request", 3, "cpu_us_req", "{:.1f}", False, {})
     for d in DIALECTS:
-        t.add("TTFT, warm client (200)", d, "p50 / p99 us", 5, "p50_us", "{:,.0f}", False, ttft, key2="p99_us")
+        t.add("TTFT, warm client (200)", d, "p50 / p99 us", 5, "p50_us", "{:,.0f}", False, ttft, key2="p99_us",
+              sdk_targets=sdk_ttft)
     # Peak RSS: per client, the largest median ru_maxrss over its dialects and workloads.
     cells = []
     for client, _ in COLUMNS:
         peaks = [statistics.median(r["rss_kib"] for r in rs) for (d, c, w), rs in results.items() if c == client]
         cells.append(f"{max(peaks) / 1024:.1f}" if peaks else "")
-    t.rows.append(["peak RSS (max over runs)", "all", "MiB"] + cells + [""])
+    t.rows.append(["peak RSS (max over runs)", "all", "MiB"] + cells + ["", ""])
     out = t.render()
     pool4 = results.get(("openai-ws", "librealm-pool4", 2))
     if pool4:
@@ -182,6 +217,7 @@ def main() -> None:
     results: Dict[Tuple[str, str, int], List[Dict[str, float]]] = {}
     log = open(args.raw_log, "a") if args.raw_log else None
     t_start = time.time()
+    loads: List[float] = []  # 1-minute load average after each client process
     try:
         for run in range(args.runs):
             for d in dialects:
@@ -195,6 +231,7 @@ def main() -> None:
                         order.append(("librealm-pool4", clients["librealm"][:-2]))
                     for name, cmd in order:
                         r = run_client(pin_client + cmd, w)
+                        loads.append(os.getloadavg()[0])
                         results.setdefault((d, name, w), []).append(r)
                         line = f"run={run + 1} dialect={d} client={name} workload={w} " + \
                                " ".join(f"{k}={v:g}" for k, v in r.items())
@@ -209,6 +246,7 @@ def main() -> None:
     load1 = os.getloadavg()
     print(f"OpenAI-dialect benchmark: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(t_start))}, "
           f"{os.cpu_count()} cores, load average {load0[0]:.2f} at the start, {load1[0]:.2f} at the end, "
+          f"{min(loads, default=load1[0]):.2f}-{max(loads, default=load1[0]):.2f} during the run, "
           f"{args.runs} runs (medians), "
           + (f"every client pinned to CPU {args.client_cpu}, realm-server to CPU {args.server_cpu}"
              if pin_ok else "NOT pinned") + f", {time.time() - t_start:.0f} s\n")
