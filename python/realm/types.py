@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Dict, List, Literal, Mapping, Optional, Tuple, TypedDict, Union
 
 __all__ = [
@@ -98,7 +99,7 @@ class GenerationResult(Dict[str, Any]):
     client's own measurements, not dict keys.
     """
 
-    __slots__ = ("_elapsed_ms", "_first_token_ms", "_streamed_tokens")
+    __slots__ = ("_elapsed_ms", "_first_token_ms", "_streamed_tokens", "_raw_json")
 
     @property
     def text(self) -> str:
@@ -184,6 +185,15 @@ class GenerationResult(Dict[str, Any]):
         if not n or not total:
             return None
         return float(n) / total
+
+    @property
+    def raw(self) -> Any:
+        """The server's answer as it sent it, decoded from JSON: the Realm
+        complete frame's ``data``, an OpenAI completion object (non-streaming),
+        the Tekton ``RESPONSE`` frame; None when it sent none (streams of
+        pieces)."""
+        text = getattr(self, "_raw_json", None)
+        return None if text is None else json.loads(text)
 
     def __repr__(self) -> str:
         return f"GenerationResult({dict.__repr__(self)})"

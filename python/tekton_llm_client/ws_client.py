@@ -344,20 +344,24 @@ class TektonLLMWebSocketClient:
             err = _ws_error(e, req.timeout)
             self._message({"type": "ERROR", "request_id": request_id, "error": str(err)})
             raise err from e
-        response: Dict[str, Any] = {
-            "type": "RESPONSE",
-            "request_id": request_id,
-            "content": result.text,
-            "model": result.model or req.model_id,
-            "provider": req.provider_id,
-            "context_id": req.context_id,
-            "timestamp": _now(),
-        }
-        if result.finish_reason:
-            response["finish_reason"] = result.finish_reason
-        usage = {k: v for k, v in result.usage.items() if isinstance(v, int)}
-        if usage:
-            response["usage"] = usage
+        raw = result.raw
+        if isinstance(raw, dict) and raw.get("type") == "RESPONSE":
+            response: Dict[str, Any] = raw  # the whole frame, as tekton.md 3.3 hands it over
+        else:
+            response = {
+                "type": "RESPONSE",
+                "request_id": request_id,
+                "content": result.text,
+                "model": result.model or req.model_id,
+                "provider": req.provider_id,
+                "context_id": req.context_id,
+                "timestamp": _now(),
+            }
+            if result.finish_reason:
+                response["finish_reason"] = result.finish_reason
+            usage = {k: v for k, v in result.usage.items() if isinstance(v, int)}
+            if usage:
+                response["usage"] = usage
         self._message(response)
         if callback is not None:
             _invoke(callback, response)
@@ -454,11 +458,10 @@ class TektonLLMWebSocketClient:
         options: Optional[CompletionOptions] = None,
         callback: Optional[ResponseCallback] = None,
     ) -> Dict[str, Any]:
-        """Sends ``GENERATE`` and returns the ``RESPONSE`` as a dict:
-        ``type``, ``request_id``, ``content``, ``model`` (the core's, else
-        the requested one, else ""), ``provider`` (the requested one, else
-        ""), ``context_id`` (the requested one), ``timestamp`` (local receive
-        time), ``finish_reason`` and ``usage`` when the server sent them.
+        """Sends ``GENERATE`` and returns the server's ``RESPONSE`` frame as
+        a dict (``type``, ``request_id``, ``content``, ``model``,
+        ``provider``, ``context_id``, ``timestamp``, ``finish_reason`` and
+        ``usage`` as the server sent them; tekton.md 3.3).
         Connects first when needed (ConnectionError if that fails).
         ``options``: ``CompletionOptions`` (``timeout``: seconds, 120 by
         default, 0 = none, TimeoutError). A server ``ERROR`` raises its

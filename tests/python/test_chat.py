@@ -228,6 +228,17 @@ async def test_timeout_on_the_other_requests(chat_server: Server) -> None:
 # ---------------------------------------------------------------- models, health
 
 
+async def test_raw_is_the_servers_answer(chat_server: Server) -> None:
+    async with client_of(chat_server, "openai-http") as client:
+        whole = await client.chat(USER, max_tokens=2)
+        stream = client.chat_stream(USER, max_tokens=2)
+        async for _ in stream:
+            pass
+    assert whole.raw["object"] == "chat.completion"
+    assert whole.raw["choices"][0]["message"]["content"] == whole.text
+    assert stream.result is not None and stream.result.raw is None  # a stream of pieces has no one answer
+
+
 @pytest.mark.parametrize("pool", [{"multiplex": True}, {"max_connections": 1}])
 async def test_openai_ws_connection_options(chat_server: Server, pool: Any) -> None:
     # Both shapes carry concurrent requests: one multiplexed socket, or a pool

@@ -122,6 +122,7 @@ async def test_generate_and_chat_return_the_response(make_server: Callable[..., 
     assert response["usage"]["total_tokens"] > 0
     assert response["context_id"] == "default" and response["request_id"]
     assert response["timestamp"].endswith("Z")
+    assert response["provider"] == "realm"  # the server's frame, as it sent it
     assert seen == [response]
 
     chat = await client.chat([{"role": "user", "content": "Paris?"}], context_id="ctx",

@@ -127,6 +127,14 @@ PyObject *build_result(ReqState::Kind kind, bool with_model, const realm_result_
             set_attr(d, G.a_first_token_ms, PyFloat_FromDouble(realm_result_first_token_ms(r))) < 0 ||
             set_attr(d, G.a_streamed_tokens, PyLong_FromLongLong(realm_result_streamed_tokens(r))) < 0)
             goto fail;
+        // The server's answer as it sent it, as text: decoded only when
+        // GenerationResult.raw is read (a json.loads per result would cost
+        // more than the rest of the result).
+        size_t json_len = 0;
+        const char *json = realm_result_json(r, &json_len);
+        if (json && !(json_len == 4 && std::memcmp(json, "null", 4) == 0) &&
+            set_attr(d, G.a_raw_json, utf8_to_str(json, json_len)) < 0)
+            goto fail;
     }
     return d;
 fail:

@@ -43,6 +43,7 @@ PYBIND11_MODULE(_realm, m) {
     G.k_total_tokens = intern("total_tokens");
     G.k_model = intern("model");
     G.a_elapsed_ms = intern("_elapsed_ms");
+    G.a_raw_json = intern("_raw_json");
     G.a_first_token_ms = intern("_first_token_ms");
     G.a_streamed_tokens = intern("_streamed_tokens");
 

@@ -59,7 +59,8 @@ struct Globals {
     // Members of generation results beyond the Realm fields (chat, OpenAI
     // dialects) and GenerationResult's slots for the client-side timings.
     PyObject *k_finish_reason = nullptr, *k_completion_tokens = nullptr, *k_total_tokens = nullptr,
-             *k_model = nullptr, *a_elapsed_ms = nullptr, *a_first_token_ms = nullptr, *a_streamed_tokens = nullptr;
+             *k_model = nullptr, *a_elapsed_ms = nullptr, *a_first_token_ms = nullptr, *a_streamed_tokens = nullptr,
+             *a_raw_json = nullptr;
 };
 extern Globals G;
 
