@@ -719,7 +719,12 @@ export interface TektonLLMClientOptions {
   componentId?: string;
   /** Base URL of the Rhetor service (`http://` or `https://`; a path is ignored). `$RHETOR_URL`, else `"http://localhost:8003"`. */
   rhetorUrl?: string;
-  /** Kept as `client.rhetorWsUrl`, not used: requests and streams go over HTTP (`$RHETOR_WS_URL` is not read). */
+  /**
+   * The Tekton WebSocket endpoint (e.g. `ws://localhost:8003/ws`, tekton.md 3). When set, streams go there
+   * (`CHAT_STREAM` over the core's `tekton-ws` dialect, one socket for all of them), as upstream's JS client
+   * preferred; a stream whose WebSocket connect fails goes over HTTP SSE instead. Unset: everything over HTTP.
+   * (`$RHETOR_WS_URL` is not read.)
+   */
   rhetorWsUrl?: string;
   /** Provider of every request. `$RHETOR_DEFAULT_PROVIDER`, else `"anthropic"`. */
   providerId?: string;
@@ -970,7 +975,7 @@ export class TektonLLMClient {
    * (`providerId`) with the server's models.
    */
   readonly openaiCompatible: boolean;
-  /** The `rhetorWsUrl` option, or `null` (not used). */
+  /** The `rhetorWsUrl` option (streams go over it), or `null`. */
   readonly rhetorWsUrl: string | null;
   /** The resolved provider. */
   readonly providerId: string;

@@ -12,7 +12,7 @@
 // fallback hook.
 const { RealmWebSocketClient, CORE_OPTIONS, reportListenerError } = require('./client.js');
 const { mapError, ConnectionError, ServiceUnavailableError, CancelledError, AdapterError } = require('./tekton_errors.js');
-const { resolveConfig, corePairs, prepare } = require('./tekton_options.js');
+const { resolveConfig, corePairs, wsCorePairs, prepare } = require('./tekton_options.js');
 const {
   TektonChunkStream, completionResponse, otherResponse, isErrorAnswer, noFallback, callFallback,
 } = require('./tekton_stream.js');
@@ -63,6 +63,8 @@ function providersOf(data) {
 class TektonLLMClient {
   #c;
   #realm;
+  #ws = null; // the tekton-ws client of streams, when rhetorWsUrl is set (made on first use)
+  #wsConnecting = null;
   #ready = false; // the health check passed (and no connection error since)
   #connecting = null;
   #shutDown = false;
@@ -133,6 +135,7 @@ class TektonLLMClient {
     this.#ready = false;
     for (const stream of [...this.#streams.values()]) stream._cancelFromOutside();
     await this.#realm.disconnect().catch(() => {});
+    if (this.#ws !== null) await this.#ws.disconnect().catch(() => {});
   }
 
   // ---- requests
@@ -284,11 +287,34 @@ class TektonLLMClient {
       } catch (e) {
         throw this.#failure(e, prep.timeout);
       }
-      return this.#realm.chatStream(prep.messages, prep.chat);
+      const ws = await this.#wsStreams();
+      return (ws !== null ? ws : this.#realm).chatStream(prep.messages, prep.chat);
     };
     const stream = new TektonChunkStream(id, prep, open, this.#hook(), () => this.#streams.delete(id));
     this.#streams.set(id, stream);
     return stream;
+  }
+
+  // The WebSocket client streams go over (upstream's JS client preferred
+  // CHAT_STREAM over WebSocket), or null: no rhetorWsUrl, or its connect
+  // failed, and this stream falls back to HTTP SSE as upstream's did.
+  async #wsStreams() {
+    if (this.#c.rhetorWsUrl === null) return null;
+    try {
+      if (this.#ws === null) this.#ws = new RealmWebSocketClient({ [CORE_OPTIONS]: wsCorePairs(this.#c) });
+      if (!this.#ws.isConnected()) {
+        if (this.#wsConnecting === null) {
+          this.#wsConnecting = this.#ws.connect().finally(() => {
+            this.#wsConnecting = null;
+          });
+        }
+        await this.#wsConnecting;
+      }
+      return this.#ws;
+    } catch (e) {
+      this.#log(`WebSocket ${this.#c.rhetorWsUrl} not available, streaming over HTTP: ${e.message}`);
+      return null;
+    }
   }
 
   // Drives a stream for the callback forms; callback exceptions are reported

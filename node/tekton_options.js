@@ -107,6 +107,25 @@ function resolveConfig(options) {
   };
 }
 
+/**
+ * The core's options for the WebSocket side (tekton.md 3, dialect tekton-ws):
+ * streams go there when rhetorWsUrl is set. No retries: a stream is never
+ * sent twice (3.5); the connect falls back to HTTP instead.
+ */
+function wsCorePairs(config) {
+  const ms = Math.round(config.timeout * 1000);
+  const pairs = [
+    ['dialect', 'tekton-ws'],
+    ['url', config.rhetorWsUrl],
+    ['client_id', config.componentId],
+    ['request_timeout_ms', String(ms)],
+    ['max_retries', '0'],
+  ];
+  if (ms > 0) pairs.push(['connect_timeout_ms', String(Math.min(ms, 3600000))]);
+  if (config.authToken !== null) pairs.push(['api_key', config.authToken]);
+  return pairs;
+}
+
 /** The core's options (realm_options_set) for a client with these settings. */
 function corePairs(config) {
   const ms = Math.round(config.timeout * 1000);
@@ -204,4 +223,4 @@ function prepare(config, messages, options, what, extraKeys) {
   };
 }
 
-module.exports = { resolveConfig, corePairs, prepare, DEFAULT_RHETOR_URL, DEFAULT_PROVIDER, DEFAULT_TIMEOUT };
+module.exports = { resolveConfig, corePairs, wsCorePairs, prepare, DEFAULT_RHETOR_URL, DEFAULT_PROVIDER, DEFAULT_TIMEOUT };

@@ -524,6 +524,30 @@ describe('errors', () => {
     assert.equal(new TektonLLMClient({ rhetorUrl: 'http://127.0.0.1:1/api' }).openaiCompatible, false);
   });
 
+  test('rhetorWsUrl: streams go over the WebSocket, and over HTTP when it cannot connect', async () => {
+    // The HTTP side is a recording stub: a stream that reached it shows there.
+    const sse = 'data: {"chunk":"via http","done":false}\n\ndata: {"chunk":"","done":true}\n\n';
+    const s = await stub(() => ({ status: 200, type: 'text/event-stream', body: sse }));
+    try {
+      const ws = `ws://127.0.0.1:${shared.port}/ws`;
+      const client = new TektonLLMClient({ maxRetries: 0, rhetorUrl: s.url, rhetorWsUrl: ws, modelId: 'realm-sim' });
+      const chunks = await collect(client.textStream('Hello there', { maxTokens: 3 }));
+      assert.equal(chunks.map((c) => c.chunk).join('').trim(), 'The capital of'); // realm-server's words
+      assert.ok(chunks.at(-1).done);
+      assert.ok(!s.requests.some((r) => r.path === '/api/v1/chat/stream'));
+      await client.shutdown();
+
+      const dead = `ws://127.0.0.1:${await freePort()}/ws`;
+      const fallback = new TektonLLMClient({ maxRetries: 0, rhetorUrl: s.url, rhetorWsUrl: dead, modelId: 'm' });
+      const viaHttp = await collect(fallback.textStream('Hello'));
+      assert.equal(viaHttp.map((c) => c.chunk).join(''), 'via http');
+      assert.ok(s.requests.some((r) => r.path === '/api/v1/chat/stream'));
+      await fallback.shutdown();
+    } finally {
+      await s.stop();
+    }
+  });
+
   test('maxRetries: a 503 before any answer is sent again by the core', async () => {
     let calls = 0;
     const answer = '{"content":"ok","model":"m","provider":"p","finish_reason":"stop"}';
