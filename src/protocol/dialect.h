@@ -327,5 +327,8 @@ bool is_valid_json(std::string_view json, std::string *error = nullptr);
 bool is_json_object(std::string_view json, std::string *error = nullptr);
 // Appends a number as JSON with round-trip precision.
 void append_json_number(std::string &out, double v);
+// Appends the chat messages of `spec` as a JSON array of {"role","content"}
+// from message `first` on; a prompt (not a chat) is one user message.
+void append_chat_messages(std::string &out, const RequestSpec &spec, size_t first = 0);
 
 }  // namespace realm::protocol

@@ -17,6 +17,7 @@
 
 #include "dialect.h"
 #include "json_cursor.h"
+#include "realm_wire.h"
 
 namespace realm::protocol {
 namespace {
@@ -86,6 +87,25 @@ bool is_valid_json(std::string_view json, std::string *error) {
 bool is_json_object(std::string_view json, std::string *error) {
     std::vector<Member> members;
     return read_object(json, &members, error);
+}
+
+void append_chat_messages(std::string &out, const RequestSpec &spec, size_t first) {
+    out += '[';
+    if (spec.kind == RequestKind::Chat) {
+        for (size_t i = first; i < spec.messages.size(); ++i) {
+            if (i > first) out += ',';
+            out += "{\"role\":";
+            wire::append_json_string(out, spec.messages[i].role);
+            out += ",\"content\":";
+            wire::append_json_string(out, spec.messages[i].content);
+            out += '}';
+        }
+    } else {
+        out += "{\"role\":\"user\",\"content\":";
+        wire::append_json_string(out, spec.prompt);
+        out += '}';
+    }
+    out += ']';
 }
 
 void append_json_number(std::string &out, double v) {

@@ -163,22 +163,7 @@ void encode_body(std::string &out, const RequestSpec &spec, Endpoint endpoint, c
     }
     if (endpoint == Endpoint::Chat) {
         key("messages");
-        out += '[';
-        if (spec.kind == RequestKind::Chat) {
-            for (size_t i = 0; i < spec.messages.size(); ++i) {
-                if (i) out += ',';
-                out += "{\"role\":";
-                wire::append_json_string(out, spec.messages[i].role);
-                out += ",\"content\":";
-                wire::append_json_string(out, spec.messages[i].content);
-                out += '}';
-            }
-        } else {
-            out += "{\"role\":\"user\",\"content\":";
-            wire::append_json_string(out, spec.prompt);
-            out += '}';
-        }
-        out += ']';
+        append_chat_messages(out, spec);
     } else {
         key("prompt");
         wire::append_json_string(out, spec.prompt);

@@ -112,22 +112,8 @@ bool append_messages(std::string &out, const RequestSpec &spec, std::string_view
         *system_prompt = spec.messages[0].content;
         first = 1;
     }
-    out += "\"messages\":[";
-    if (spec.kind == RequestKind::Chat) {
-        for (size_t i = first; i < spec.messages.size(); ++i) {
-            if (i > first) out += ',';
-            out += "{\"role\":";
-            wire::append_json_string(out, spec.messages[i].role);
-            out += ",\"content\":";
-            wire::append_json_string(out, spec.messages[i].content);
-            out += '}';
-        }
-    } else {
-        out += "{\"role\":\"user\",\"content\":";
-        wire::append_json_string(out, spec.prompt);
-        out += '}';
-    }
-    out += ']';
+    out += "\"messages\":";
+    append_chat_messages(out, spec, first);
     return first == 1;
 }
 
