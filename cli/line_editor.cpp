@@ -1,6 +1,9 @@
 #include "line_editor.h"
 
+#include "signals.h"
+
 #include <histedit.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -21,7 +24,8 @@ LineEditor::LineEditor(const std::string &history_file) : history_file_(history_
     el_set(el_, EL_CLIENTDATA, this);
     el_set(el_, EL_PROMPT, &LineEditor::prompt_cb);
     el_set(el_, EL_EDITOR, "emacs");
-    el_set(el_, EL_SIGNAL, 0);  // our SIGINT handler (no SA_RESTART) interrupts the read
+    el_set(el_, EL_SIGNAL, 0);  // our SIGINT handler, seen by read_char
+    el_set(el_, EL_GETCFN, &LineEditor::read_char);
     el_set(el_, EL_HIST, history, hist_);
     el_source(el_, nullptr);    // ~/.editrc, if any
 }
@@ -39,6 +43,36 @@ const char *LineEditor::prompt_cb(struct editline *el) {
     void *self = nullptr;
     el_get(el, EL_CLIENTDATA, &self);
     return static_cast<LineEditor *>(self)->prompt_.c_str();
+}
+
+// A Ctrl-C that arrived after el_gets() drew the prompt but before it blocked
+// in read() interrupted nothing (the handler had already run) and was lost
+// until the next key: wait for the terminal and the handler's pipe together.
+int LineEditor::read_char(struct editline *, wchar_t *out) {
+    std::mbstate_t state{};
+    for (;;) {
+        pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {sigint_fd(), POLLIN, 0}};
+        int n = poll(fds, sigint_fd() >= 0 ? 2 : 1, -1);
+        if (n < 0 && errno != EINTR) return -1;
+        if (n < 0 || (fds[1].revents & POLLIN)) {
+            errno = EINTR;  // Ctrl-C: el_gets returns NULL with EINTR
+            return -1;
+        }
+        char byte;
+        ssize_t r = ::read(STDIN_FILENO, &byte, 1);
+        if (r == 0) return 0;  // end of input
+        if (r < 0) {
+            if (errno == EAGAIN) continue;
+            return -1;
+        }
+        size_t used = std::mbrtowc(out, &byte, 1, &state);
+        if (used == static_cast<size_t>(-2)) continue;  // inside a multibyte character
+        if (used == static_cast<size_t>(-1)) {
+            state = std::mbstate_t{};
+            *out = static_cast<unsigned char>(byte);  // not valid here: pass the byte on
+        }
+        return 1;
+    }
 }
 
 LineEditor::Read LineEditor::read(const std::string &prompt, std::string *line) {

@@ -2,6 +2,7 @@
 // saved to a file) on a terminal, plain getline otherwise.
 #pragma once
 
+#include <cwchar>
 #include <string>
 
 struct editline;
@@ -25,6 +26,8 @@ public:
 
 private:
     static const char *prompt_cb(struct editline *el);
+    // libedit's character reader: waits for the terminal or a Ctrl-C.
+    static int read_char(struct editline *el, wchar_t *out);
 
     struct editline *el_ = nullptr;
     struct history *hist_ = nullptr;

@@ -10,7 +10,9 @@
 
 #include <signal.h>
 
+#include <clocale>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 namespace {
@@ -25,6 +27,10 @@ void log_to_stderr(void *, realm_log_level_t level, const char *message) {
 int main(int argc, char **argv) {
     using namespace realm_cli;
     signal(SIGPIPE, SIG_IGN);  // `realm ... | head` ends with EPIPE, not a signal
+    // What users type is UTF-8 (the protocols' text is): the line editor
+    // decodes keys by LC_CTYPE, which is "C" (bytes > 0x7F dropped) unless
+    // the environment names a UTF-8 locale.
+    if (!std::setlocale(LC_CTYPE, "") || MB_CUR_MAX == 1) std::setlocale(LC_CTYPE, "C.UTF-8");
     CommandLine cl;
     std::string error;
     if (!parse_command_line(argc, argv, &cl, &error)) {

@@ -326,6 +326,17 @@ class Terminal:
         raise AssertionError("the tool did not exit")
 
 
+def test_chat_keeps_non_ascii_input(chat, server):
+    t = chat("--url", server.ws)
+    t.expect(PROMPT)
+    t.send("/system Réponds en français ✓\r")
+    assert "system message set" in t.expect(PROMPT)
+    t.send("/history\r")
+    assert "system: Réponds en français ✓" in t.expect(PROMPT)
+    t.send("\x04")  # Ctrl-D
+    assert t.wait() == 0
+
+
 @pytest.fixture
 def chat(cli_path, tmp_path):
     terminals = []
