@@ -6,7 +6,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { test } from 'node:test';
 
-import { RealmWebSocketClient, RealmError } from '../../node/index.js';
+import { RealmWebSocketClient, RealmError } from '@realm-ai/ws-client';
 import { startServer } from './helpers.mjs';
 
 const COMPLETION = JSON.stringify({
