@@ -318,15 +318,25 @@ class TektonLLMClient:
             err.__cause__ = e
             return await self._fallback_complete(err, prep, started)
         usage = {k: v for k, v in (result.usage or {}).items() if isinstance(v, int)} or None
+        # The server's own provider, context_id and timestamp (tekton.md 2.3),
+        # from its whole answer; the requested ones where it sent none (an
+        # OpenAI-compatible server).
+        raw = result.raw
+        answer: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+
+        def said(key: str, requested: str) -> str:
+            value = answer.get(key)
+            return value if isinstance(value, str) and value else requested
+
         return CompletionResponse(
             content=result.text,
-            model=result.model or prep.model_id or "",
-            provider=prep.provider_id,
-            context_id=prep.context_id,
+            model=said("model", result.model or prep.model_id or ""),
+            provider=said("provider", prep.provider_id),
+            context_id=said("context_id", prep.context_id),
             finish_reason=result.finish_reason,
             usage=usage,
             fallback=False,
-            timestamp=_now(),
+            timestamp=said("timestamp", _now()),
             latency=result.total_time if result.total_time is not None else loop.time() - started,
         )
 

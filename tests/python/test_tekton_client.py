@@ -441,9 +441,8 @@ async def test_request_body_on_the_wire() -> None:
                      "retry_count": 2, "retry_delay": 10},
         )
         assert response.content == "Paris." and response.finish_reason == "stop"
-        # The core's tekton dialect does not hand over the answer's model/provider
-        # (docs/tekton.md, not done): the requested ones are reported.
-        assert (response.model, response.provider) == ("claude-3-haiku-20240307", "anthropic")
+        # The server's own model and provider, from its answer (not the requested ones).
+        assert (response.model, response.provider) == ("m1", "p1")
         assert response.usage == {"prompt_tokens": 12, "completion_tokens": 2, "total_tokens": 14}
         method, path, headers, body = stub.requests[-1]
         assert (method, path) == ("POST", "/api/v1/chat")  # absolute path: the URL's prefix is dropped
