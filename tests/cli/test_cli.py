@@ -333,7 +333,10 @@ def test_chat_keeps_non_ascii_input(chat, server):
     assert "system message set" in t.expect(PROMPT)
     t.send("/history\r")
     assert "system: Réponds en français ✓" in t.expect(PROMPT)
-    t.send("\x04")  # Ctrl-D
+    # /exit, not Ctrl-D: a Ctrl-D typed while the prompt is being drawn can
+    # be taken by the terminal's line mode before libedit switches to raw
+    # mode (the clean-clone CI under TSan lost one); a line is not lost.
+    t.send("/exit\r")
     assert t.wait() == 0
 
 
