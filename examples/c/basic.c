@@ -127,6 +127,9 @@ static realm_client_t *connect_client(const char *url, const char *api_key) {
     }
     if (api_key) realm_options_set_api_key(opts, api_key);
     realm_options_set_request_timeout_ms(opts, 10000);
+    /* The core sends a rate-limited request again after its retry-after
+     * (max_retries, default 2); this example shows the error itself. */
+    realm_options_set(opts, "max_retries", "0", NULL);
     if (realm_client_new(opts, &client, &err) != REALM_OK) {
         fprintf(stderr, "client: %s\n", realm_error_message(err));
         realm_error_destroy(err);
@@ -208,7 +211,8 @@ static int run_pipeline(realm_client_t *client) {
 }
 
 /* Sends health calls until the server's rate limiter says no, then shows the
- * documented handling: check the code and wait retry-after. */
+ * documented handling: check the code and wait retry-after (what the core
+ * does by itself when max_retries is not 0). */
 static int provoke_rate_limit(realm_client_t *client) {
     for (int i = 0; i < 500; i++) {
         waiter_t w;
