@@ -403,16 +403,7 @@ void RequestRouter::finish(realm_request_t *req, realm_outcome_t outcome, const 
         cancelled = make_error(REALM_ERR_CANCELLED, "cancelled by the server");
         err = &cancelled;
     }
-    if (prev == State::Sent) {
-        inflight_.erase(req->wire_id());
-        if (tell_server) host_.abandon(req);
-        host_.on_request_done(req);
-    }
-    if (req->has_deadline) {
-        req->has_deadline = false;
-        timeouts_.remove(req->deadline);
-    }
-    req->idle_timer.reset();
+    end_attempt(req, prev == State::Sent, tell_server);
     if (outcome != REALM_OUTCOME_COMPLETE) publish_tokens(req);
 
     // Published before delivery: whoever the terminal event wakes must
@@ -452,21 +443,27 @@ void RequestRouter::fail_pending(const Error &err) {
 
 // ---------------------------------------------------------------- retries
 
-bool RequestRouter::retry_later(realm_request_t *req, const Error &err, bool tell_server) {
-    if (req->state != realm_request::State::Sent || req->internal || req->retries >= cfg_.retry.max_retries ||
-        !nothing_received(*req) || !is_retryable_failure(err) || !host_.will_connect())
-        return false;
-    // This attempt ends as it would have: the server is told to stop, the
-    // connection freed, the attempt's clocks stopped.
-    inflight_.erase(req->wire_id());
-    if (tell_server) host_.abandon(req);
-    host_.on_request_done(req);
+void RequestRouter::end_attempt(realm_request_t *req, bool sent, bool tell_server) {
+    if (sent) {
+        inflight_.erase(req->wire_id());
+        if (tell_server) host_.abandon(req);
+        host_.on_request_done(req);
+    }
     if (req->has_deadline) {
         req->has_deadline = false;
         timeouts_.remove(req->deadline);
     }
     req->idle_timer.reset();
     req->idle_clock_running = false;
+}
+
+bool RequestRouter::retry_later(realm_request_t *req, const Error &err, bool tell_server) {
+    if (req->state != realm_request::State::Sent || req->internal || req->retries >= cfg_.retry.max_retries ||
+        !nothing_received(*req) || !is_retryable_failure(err) || !host_.will_connect())
+        return false;
+    // This attempt ends as it would have: the server is told to stop, the
+    // connection freed, the attempt's clocks stopped.
+    end_attempt(req, true, tell_server);
     req->link = nullptr;
     req->sent_us = 0;
     req->finish_reason.clear();

@@ -121,6 +121,10 @@ public:
 
 private:
     void start_timeout(realm_request_t *req);
+    // The end of one attempt (the request's, or one that will be retried):
+    // a sent one leaves the in-flight map, the server is told to stop when
+    // `tell_server`, its connection is freed; its clocks stop.
+    void end_attempt(realm_request_t *req, bool sent, bool tell_server);
     // A sent request failed before any of its answer arrived: true when it
     // is kept to be sent again after a delay instead of ending.
     bool retry_later(realm_request_t *req, const Error &err, bool tell_server);
