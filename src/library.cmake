@@ -17,6 +17,7 @@ set(REALM_CORE_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/core/client_connections.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/core/router.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/core/deadline_queue.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/core/request_index.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/core/retry_policy.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/core/link.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/core/http_link.cpp

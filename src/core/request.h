@@ -42,25 +42,43 @@ struct BatchGroup {
 struct realm_request {
     enum class State { Created, Queued, Sent, Done };
 
+    // The order of the members matters for speed: with thousands of streams
+    // interleaved on one connection every frame is for another request, so
+    // every member a frame touches is a cache miss unless they share lines.
+    // The id (compared by the lookup), then what each frame reads or writes,
+    // come first; what is read once per request comes after.
     std::atomic<int> refs{1};
     std::atomic<bool> done{false};
     std::string id;
     // The id on the wire of a retry ("<id>~<n>"), so that late frames of an
     // abandoned attempt cannot reach the next one; "" = `id`. Loop thread.
     std::string retry_id;
+
+    // Loop thread only; touched by every frame.
+    State state = State::Created;
+    uint32_t idle_timeout_ms = 0;          // 0 = none (set at creation)
+    bool streaming = false;                // (set at creation)
+    bool dirty = false;                    // queued for the end-of-pass flush
+    bool idle_clock_running = false;
+    bool started = false;                  // the server's start was reported
+    int64_t streamed = 0;                  // tokens received
+    int64_t first_token_us = 0;            // first token arrived (0 = none yet)
+    int64_t last_frame_us = 0;
+    std::string text;                      // every streamed token, concatenated
+    std::vector<realm::core::PendingToken> pending;  // not yet published
+    std::string utf8_carry;                // an incomplete UTF-8 sequence ending the last piece
+    std::string finish_reason;             // from the frames so far ("" = none yet)
+    realm_handler_t handler{};             // (set at creation)
+
     uint64_t seq = 0;                      // send order, for FIFO attribution
     std::weak_ptr<realm::core::ClientCore> client;
-    realm_handler_t handler{};
 
     // Set at creation, read on the loop thread.
     realm::protocol::RequestSpec spec;     // what to send, before a dialect encodes it
     uint32_t timeout_ms = 0;               // 0 = none
-    uint32_t idle_timeout_ms = 0;          // 0 = none
-    bool streaming = false;
     bool internal = false;                 // made by the core itself (e.g. a connect probe)
 
     // Loop thread only.
-    State state = State::Created;
     void *link = nullptr;                  // the connection it was sent on (the client core's)
     bool has_deadline = false;             // in the router's DeadlineQueue (total timeout)
     std::multimap<int64_t, realm_request *>::iterator deadline;
@@ -68,20 +86,9 @@ struct realm_request {
     bool waiting_retry = false;            // in the router's retry queue (`deadline` is its entry there)
     std::unique_ptr<realm_error> retry_cause;  // the failure that is being retried
     std::unique_ptr<realm::transport::Timer> idle_timer;
-    int64_t last_frame_us = 0;
-    bool idle_clock_running = false;
-    std::string text;                      // every streamed token, concatenated
-    std::vector<realm::core::PendingToken> pending;  // not yet published
-    bool dirty = false;                    // queued for the end-of-pass flush
-    int64_t streamed = 0;                  // tokens received
-    std::string utf8_carry;                // an incomplete UTF-8 sequence ending the last piece
-    std::string finish_reason;             // from the frames so far ("" = none yet)
     int64_t prompt_tokens = -1, completion_tokens = -1, total_tokens = -1;  // usage so far
-    std::vector<realm_token_t> scratch;    // reused to publish a batch
     int64_t sent_us = 0;                   // written to the connection (0 = not yet)
-    int64_t first_token_us = 0;            // first token arrived (0 = none yet)
     std::string model;                     // as the server named it
-    bool started = false;                  // the server's start was reported
     std::shared_ptr<realm::core::BatchGroup> batch;  // set while it waits to go out in a batch
     // Its latest item in its pull-mode queue (guarded by that queue's mutex):
     // new tokens merge into it while it is an unpolled TOKENS item.

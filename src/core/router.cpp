@@ -1,6 +1,8 @@
 #include "core/router.h"
 
 #include <algorithm>
+#include <iterator>
+#include <memory>
 
 #include "core/event_queue.h"
 #include "core/log.h"
@@ -118,7 +120,7 @@ void RequestRouter::mark_sent(realm_request_t *req, void *link, bool server_star
     req->state = realm_request::State::Sent;
     req->sent_us = transport::monotonic_us();
     req->link = link;
-    inflight_.emplace(req->wire_id(), req);
+    inflight_.insert(req);
     last_sent_id_.assign(req->wire_id());
     if (req->idle_timeout_ms && server_starts_now) {
         // The server works on it right away, so silence from now on is idle
@@ -149,8 +151,7 @@ void RequestRouter::on_idle_timer(realm_request_t *req) {
 }
 
 realm_request_t *RequestRouter::find(std::string_view id) const {
-    auto it = inflight_.find(id);
-    return it == inflight_.end() ? nullptr : it->second;
+    return inflight_.find(id);
 }
 
 bool RequestRouter::drop_late_frame(std::string_view id, bool terminal) {
@@ -358,8 +359,16 @@ void RequestRouter::flush_dirty() {
 void RequestRouter::publish_tokens(realm_request_t *req) {
     size_t n = req->pending.size();
     if (n == 0) return;
-    auto &views = req->scratch;
-    views.resize(n);
+    // The views live on this call's stack (or its own heap block for a big
+    // batch): a handler may end other requests, publishing theirs, before it
+    // returns.
+    realm_token_t small[16];
+    std::unique_ptr<realm_token_t[]> big;
+    realm_token_t *views = small;
+    if (n > std::size(small)) {
+        big = std::make_unique<realm_token_t[]>(n);
+        views = big.get();
+    }
     const char *base = req->text.data();
     for (size_t i = 0; i < n; ++i) {
         const auto &t = req->pending[i];
@@ -368,9 +377,9 @@ void RequestRouter::publish_tokens(realm_request_t *req) {
     req->pending.clear();
     const realm_handler_t &h = req->handler;
     if (h.queue)
-        h.queue->push_tokens(h.user, req, views.data(), n);
+        h.queue->push_tokens(h.user, req, views, n);
     else if (h.on_tokens)
-        h.on_tokens(h.user, req, views.data(), n);
+        h.on_tokens(h.user, req, views, n);
 }
 
 void RequestRouter::fail(realm_request_t *req, const Error &err, bool tell_server) {
@@ -421,8 +430,9 @@ void RequestRouter::finish(realm_request_t *req, realm_outcome_t outcome, const 
 std::vector<realm_request_t *> RequestRouter::sent_on(const void *link) const {
     std::vector<realm_request_t *> out;
     out.reserve(link ? 1 : inflight_.size());
-    for (auto &kv : inflight_)
-        if (!link || kv.second->link == link) out.push_back(kv.second);
+    inflight_.for_each([&](realm_request_t *req) {
+        if (!link || req->link == link) out.push_back(req);
+    });
     std::sort(out.begin(), out.end(), [](auto *a, auto *b) { return a->seq < b->seq; });
     return out;
 }

@@ -14,12 +14,12 @@
 #include <random>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "core/deadline_queue.h"
 #include "core/error.h"
 #include "core/request.h"
+#include "core/request_index.h"
 #include "core/retry_policy.h"
 #include "core/zombie_ids.h"
 #include "protocol/dialect.h"
@@ -154,7 +154,7 @@ private:
     std::atomic<uint32_t> queued_{0};
     std::atomic<uint32_t> active_{0};
     std::deque<realm_request_t *> pending_;    // waiting for a connection
-    std::unordered_map<std::string_view, realm_request_t *> inflight_;  // keys view req->id
+    RequestIndex inflight_;                     // sent, by wire id
     ZombieIds zombies_{65536};  // ended here; drop their late frames
     std::vector<realm_request_t *> dirty_;
     bool flush_scheduled_ = false;

@@ -161,7 +161,9 @@ TEST(DialectDefaults, TektonWsNeverResendsAndReconnectsWithoutLimitUnlessTold) {
         Options o;
         ASSERT_EQ(realm::core::set_option(o, "url", "ws://h:1/ws").status, REALM_OK);
         ASSERT_EQ(realm::core::set_option(o, "dialect", "tekton-ws").status, REALM_OK);
-        if (*retries) ASSERT_EQ(realm::core::set_option(o, "max_retries", retries).status, REALM_OK);
+        if (*retries) {
+            ASSERT_EQ(realm::core::set_option(o, "max_retries", retries).status, REALM_OK);
+        }
         std::string why;
         auto dialect = realm::core::make_client_dialect(o, &why);
         ASSERT_TRUE(dialect) << why;
