@@ -73,14 +73,15 @@ void realm_queue::push_done(void *user, realm_request_t *req, realm_outcome_t ou
     item.user = user;
     item.request = req;
     req->retain();
-    item.outcome = outcome;
+    item.detail = std::make_unique<Detail>();
+    item.detail->outcome = outcome;
     if (result) {
-        item.has_result = true;
-        item.result = *result;
+        item.detail->has_result = true;
+        item.detail->result = *result;
     }
     if (error) {
-        item.has_error = true;
-        item.error = *error;
+        item.detail->has_error = true;
+        item.detail->error = *error;
     }
     remember_last(req);
     wake_if_armed(lock);
@@ -94,8 +95,9 @@ void realm_queue::push_started(void *user, realm_request_t *req, const std::stri
     item.user = user;
     item.request = req;
     req->retain();
-    item.has_result = true;
-    item.result.model = model;
+    item.detail = std::make_unique<Detail>();
+    item.detail->has_result = true;
+    item.detail->result.model = model;
     remember_last(req);
     wake_if_armed(lock);
 }
@@ -106,20 +108,26 @@ void realm_queue::push_client_event(void *user, const realm_client_event_t &ev) 
     Item &item = items.back();
     item.kind = REALM_QEV_CLIENT;
     item.user = user;
-    item.client_event = ev;
-    if (ev.reason) item.reason = ev.reason;
-    if (ev.tenant_id) item.tenant = ev.tenant_id;
-    if (ev.server_version) item.version = ev.server_version;
+    item.detail = std::make_unique<Detail>();
+    Detail &d = *item.detail;
+    d.client_event = ev;
+    if (ev.reason) d.reason = ev.reason;
+    if (ev.tenant_id) d.tenant = ev.tenant_id;
+    if (ev.server_version) d.version = ev.server_version;
     if (ev.error) {
-        item.has_error = true;
-        item.error = *ev.error;
+        d.has_error = true;
+        d.error = *ev.error;
     }
     wake_if_armed(lock);
 }
 
 size_t realm_queue::poll(realm_queue_event_t *out, size_t max) {
-    std::vector<Item> old;
-    old.swap(polled);
+    // The events of the last poll are void from now on. `polled` keeps its
+    // capacity: a drain of thousands of items per pass reuses one block
+    // instead of allocating (and faulting in) a new one per poll.
+    for (auto &it : polled)
+        if (it.request) it.request->release();
+    polled.clear();
     size_t n = 0;
     {
         std::lock_guard<std::mutex> lock(mu);
@@ -148,8 +156,6 @@ size_t realm_queue::poll(realm_queue_event_t *out, size_t max) {
             }
         }
     }
-    for (auto &it : old)
-        if (it.request) it.request->release();
     for (size_t i = 0; i < n; ++i) {
         Item &it = polled[i];
         realm_queue_event_t &ev = out[i];
@@ -166,17 +172,19 @@ size_t realm_queue::poll(realm_queue_event_t *out, size_t max) {
             ev.tokens = it.views.data();
             ev.token_count = it.views.size();
         } else if (it.kind == REALM_QEV_STARTED) {
-            ev.result = &it.result;
+            ev.result = &it.detail->result;
         } else if (it.kind == REALM_QEV_DONE) {
-            ev.outcome = it.outcome;
-            ev.result = it.has_result ? &it.result : nullptr;
-            ev.error = it.has_error ? &it.error : nullptr;
+            Detail &d = *it.detail;
+            ev.outcome = d.outcome;
+            ev.result = d.has_result ? &d.result : nullptr;
+            ev.error = d.has_error ? &d.error : nullptr;
         } else {
-            it.client_event.reason = it.reason.empty() ? nullptr : it.reason.c_str();
-            it.client_event.tenant_id = it.tenant.empty() ? nullptr : it.tenant.c_str();
-            it.client_event.server_version = it.version.empty() ? nullptr : it.version.c_str();
-            it.client_event.error = it.has_error ? &it.error : nullptr;
-            ev.client_event = &it.client_event;
+            Detail &d = *it.detail;
+            d.client_event.reason = d.reason.empty() ? nullptr : d.reason.c_str();
+            d.client_event.tenant_id = d.tenant.empty() ? nullptr : d.tenant.c_str();
+            d.client_event.server_version = d.version.empty() ? nullptr : d.version.c_str();
+            d.client_event.error = d.has_error ? &d.error : nullptr;
+            ev.client_event = &d.client_event;
         }
     }
     return n;
