@@ -14,7 +14,7 @@ const MODE_JSON = 2;
 // addon delivers: [text, tokens_generated, prompt_tokens, cost_usd, time_ms,
 // finish_reason, completion_tokens, total_tokens, model, elapsed_ms,
 // first_token_ms, streamed_tokens], absent numbers, empty strings and no
-// streamed tokens as holes (bindings/node/client.cpp,
+// streamed tokens as holes (bindings/node/client_delivery.cpp,
 // ResultValue). The times are the core's, measured by the client from the
 // moment the request was written to its connection.
 function textResult(val) {

@@ -501,7 +501,7 @@ class WSClient extends EventEmitter {
     }
   }
 
-  // val: [json, tokens_generated, time_ms?, model, elapsed_ms, text?] (bindings/node/client.cpp)
+  // val: [json, tokens_generated, time_ms?, model, elapsed_ms, text?] (bindings/node/client_delivery.cpp)
   #completed(rec, val) {
     if (rec.kind === 'generate') {
       if (rec.stream !== null) rec.stream.complete(val);

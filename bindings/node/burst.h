@@ -1,6 +1,6 @@
 // What the event thread hands to the JS thread. The core's callbacks append
 // records to a Burst under the client's mutex; the JS thread swaps the whole
-// Burst out and delivers it in one call (client.cpp, Client::Drain). Nothing
+// Burst out and delivers it in one call (client_delivery.cpp, Client::Drain). Nothing
 // here touches JavaScript, so it is safe on the event thread.
 #pragma once
 

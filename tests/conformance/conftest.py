@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from gateway_upstream import Upstream
+
 try:
     import websockets  # noqa: F401
 except ImportError:  # pragma: no cover - a broken environment must fail loudly
@@ -94,5 +96,62 @@ def start_server(server_path):
 
     yield start
     codes = [(s.args, s.stop()) for s in started]
+    bad = [(args, rc) for args, rc in codes if rc != 0]
+    assert not bad, f"realm-server exited non-zero after SIGTERM: {bad}"
+
+
+# ------------------------------------------------------------------ gateway (test_gateway*.py)
+
+class Gateway(ServerProcess):
+    """realm-server --upstream ...; its stderr goes to a file."""
+
+    def __init__(self, path, args, stderr_path):
+        self.args = [path, "--port", "0", *args]
+        self.stderr_path = stderr_path
+        with open(stderr_path, "wb") as err:
+            self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=err)
+        self.stopped = False
+        self.port = self._read_port(timeout=10.0)
+
+    def stderr(self):
+        return self.stderr_path.read_bytes()
+
+
+@pytest.fixture
+def upstream():
+    """Factory: upstream(script, port=0, get_script=None) -> a running scripted upstream."""
+    started = []
+
+    def start(script, port=0, get_script=None):
+        u = Upstream(script, port, get_script)
+        started.append(u)
+        return u
+
+    yield start
+    for u in started:
+        u.close()
+    errors = [e for u in started for e in u.errors]
+    assert not errors, f"scripted upstream failed: {errors}"
+
+
+@pytest.fixture
+def gateway(server_path, tmp_path):
+    """Factory: gateway(*upstreams, *options) -> a running gateway; each
+    upstream is an Upstream or a URL. All must exit 0 on SIGTERM."""
+    started = []
+
+    def start(*items):
+        args = []
+        for item in items:
+            if isinstance(item, Upstream):
+                args += ["--upstream", item.url]
+            else:
+                args.append(str(item))
+        g = Gateway(server_path, args, tmp_path / f"gateway{len(started)}.stderr")
+        started.append(g)
+        return g
+
+    yield start
+    codes = [(g.args, g.stop()) for g in started]
     bad = [(args, rc) for args, rc in codes if rc != 0]
     assert not bad, f"realm-server exited non-zero after SIGTERM: {bad}"

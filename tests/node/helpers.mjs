@@ -1,9 +1,13 @@
-// Test helpers: start a real realm-server on a free loopback port.
+// Test helpers: start a real realm-server on a free loopback port; the
+// TektonLLMClient suites' (tekton*.test.mjs) environment, stub and ports.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { before, after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -134,4 +138,91 @@ export function runNode(args, { timeout = 20000, env = {}, cwd = repoRoot } = {}
       resolve({ code, signal, stdout, stderr, ms: Date.now() - started, timedOut: signal === 'SIGKILL' });
     });
   });
+}
+
+// ---------------------------------------------------------------- TektonLLMClient suites (tekton*.test.mjs)
+
+/**
+ * Removes the Rhetor variables from the environment, so that the test file's
+ * clients see only what the tests pass. Call at the top of the file.
+ */
+export function clearRhetorEnv() {
+  const RHETOR_ENV = ['RHETOR_URL', 'RHETOR_WS_URL', 'RHETOR_AUTH_TOKEN', 'RHETOR_DEFAULT_PROVIDER',
+    'RHETOR_DEFAULT_MODEL', 'RHETOR_TIMEOUT', 'RHETOR_MAX_RETRIES'];
+  for (const name of RHETOR_ENV) delete process.env[name];
+}
+// Clients of error tests pass maxRetries: 0 (the default, 3, would send each
+// failing request four times); tekton-errors.test.mjs shows the retries themselves.
+
+/**
+ * One realm-server (started with `args`) for all tests of the calling file:
+ * started by a before hook, stopped by an after hook. The returned handle has
+ * the server's `port` once it started.
+ */
+export function fileServer(args) {
+  const handle = { port: 0 };
+  let server;
+  before(async () => {
+    server = await startServer(args);
+    handle.port = server.port;
+  });
+  after(async () => {
+    await server.stop();
+  });
+  return handle;
+}
+
+export const httpUrl = (server) => `http://127.0.0.1:${server.port}`;
+
+/** A loopback port nobody listens on (bound, then closed). */
+export async function freePort() {
+  const srv = net.createServer();
+  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address();
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
+
+/**
+ * A recording HTTP/1.1 server: GET /api/v1/health answers 200, every other
+ * request `reply(path, body)` -> { status, type, body }, never an answer
+ * when reply returns null, or what a function reply(path, body)(res) writes.
+ */
+export async function stub(reply) {
+  const requests = [];
+  const sockets = new Set();
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      requests.push({ method: req.method, path: req.url, headers: req.headers, body });
+      const answer = req.url === '/api/v1/health'
+        ? { status: 200, type: 'application/json', body: '{"status":"healthy"}' }
+        : reply(req.url, body);
+      if (answer === null) return; // never answers
+      if (typeof answer === 'function') return answer(res);
+      res.writeHead(answer.status, { 'Content-Type': answer.type, Connection: 'close' });
+      res.end(answer.body);
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    requests,
+    url: `http://127.0.0.1:${server.address().port}`,
+    async stop() {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+export async function collect(stream) {
+  const chunks = [];
+  for await (const c of stream) chunks.push(c);
+  return chunks;
 }

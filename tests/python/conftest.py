@@ -142,3 +142,28 @@ def run_python(code: str, timeout: float = 30.0, env: Optional[Dict[str, str]] =
 
 async def wait_for_event(event: asyncio.Event, timeout: float = 10.0) -> None:
     await asyncio.wait_for(event.wait(), timeout)
+
+
+# ---------------------------------------------------------------- tekton_llm_client (HTTP)
+# Shared by test_tekton_client.py and test_tekton_client_docs.py.
+
+RHETOR_ENV = ("RHETOR_URL", "RHETOR_WS_URL", "RHETOR_AUTH_TOKEN", "RHETOR_DEFAULT_PROVIDER",
+              "RHETOR_DEFAULT_MODEL", "RHETOR_TIMEOUT", "RHETOR_MAX_RETRIES")
+
+
+@pytest.fixture
+def clean_rhetor_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in RHETOR_ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
+def http_url(server: Server) -> str:
+    return f"http://127.0.0.1:{server.port}"
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (bound, then closed)."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -189,7 +189,7 @@ async def test_a_refused_environment_key_is_never_quoted(monkeypatch: pytest.Mon
 
 async def test_urls_connect_to_the_first_that_answers_and_fail_over_on_loss(
         make_server: Callable[..., Server]) -> None:
-    from test_tekton_client import free_port  # a port nobody listens on
+    from conftest import free_port  # a port nobody listens on
 
     first, second = make_server(), make_server()
     dead = f"ws://127.0.0.1:{free_port()}"
