@@ -9,12 +9,6 @@
 namespace realm::core {
 namespace {
 
-std::mt19937 seeded_rng() {
-    std::random_device rd;
-    std::seed_seq seq{rd(), rd(), rd(), rd()};
-    return std::mt19937(seq);
-}
-
 RouterConfig router_config(const Options &opts, const protocol::Capabilities &caps) {
     RouterConfig rc;
     rc.busy_poll_us = opts.busy_poll_us;
@@ -77,8 +71,7 @@ ClientCore::ClientCore(const Options &opts, std::unique_ptr<protocol::Dialect> d
       handle_(handle),
       env_{loop_, *connector_, *dialect_, opts_, &opts_.server},
       router_(loop_, *this, router_config(opts_, caps_)),
-      reconnect_timer_(loop_),
-      rng_(seeded_rng()) {}
+      reconnect_timer_(loop_) {}
 
 std::shared_ptr<ClientCore> ClientCore::create(const Options &opts, std::unique_ptr<protocol::Dialect> dialect,
                                                transport::EventLoop &loop,

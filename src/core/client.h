@@ -16,11 +16,11 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <random>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "core/backoff.h"
 #include "core/error.h"
 #include "core/http_link.h"
 #include "core/link.h"
@@ -195,7 +195,7 @@ private:
     std::vector<Waiter> connect_waiters_;
     std::string frame_;                        // reused encode buffer
     protocol::InboundFrame inbound_;           // reused decode target
-    std::mt19937 rng_;
+    JitterRng rng_ = JitterRng::from_entropy();
     bool destroyed_ = false;
 };
 

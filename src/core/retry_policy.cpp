@@ -24,7 +24,7 @@ bool nothing_received(const realm_request &req) {
     return req.streamed == 0 && !req.started && req.text.empty() && req.first_token_us == 0;
 }
 
-uint32_t retry_delay_ms(uint32_t attempt, const RetryConfig &cfg, const Error &cause, std::mt19937 &rng) {
+uint32_t retry_delay_ms(uint32_t attempt, const RetryConfig &cfg, const Error &cause, JitterRng &rng) {
     uint32_t delay = backoff_delay_ms(attempt, cfg.base_ms, cfg.cap_ms, kRetryJitterPercent, rng);
     if (cause.retry_after_ms > 0 && cause.retry_after_ms > int64_t(delay))
         delay = uint32_t(std::min<int64_t>(cause.retry_after_ms, int64_t(UINT32_MAX)));

@@ -8,8 +8,8 @@
 #pragma once
 
 #include <cstdint>
-#include <random>
 
+#include "core/backoff.h"
 #include "core/error.h"
 
 struct realm_request;
@@ -32,6 +32,6 @@ bool nothing_received(const realm_request &req);
 
 // The delay before retry `attempt` (1-based): exponential with jitter, and
 // never sooner than the server's Retry-After.
-uint32_t retry_delay_ms(uint32_t attempt, const RetryConfig &cfg, const Error &cause, std::mt19937 &rng);
+uint32_t retry_delay_ms(uint32_t attempt, const RetryConfig &cfg, const Error &cause, JitterRng &rng);
 
 }  // namespace realm::core

@@ -11,7 +11,6 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -150,7 +149,7 @@ private:
     const RouterConfig cfg_;
     DeadlineQueue timeouts_;     // total timeouts of accepted requests (per attempt)
     DeadlineQueue retry_waits_;  // failed requests until their retry is due
-    std::mt19937 rng_{std::random_device{}()};
+    JitterRng rng_ = JitterRng::from_entropy();
     std::atomic<uint32_t> queued_{0};
     std::atomic<uint32_t> active_{0};
     std::deque<realm_request_t *> pending_;    // waiting for a connection

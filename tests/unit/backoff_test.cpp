@@ -6,7 +6,7 @@ namespace {
 using realm::core::backoff_delay_ms;
 
 TEST(Backoff, GrowsExponentiallyUpToTheCap) {
-    std::mt19937 rng(1);
+    realm::core::JitterRng rng(1);
     EXPECT_EQ(backoff_delay_ms(1, 100, 10000, 0, rng), 100u);
     EXPECT_EQ(backoff_delay_ms(2, 100, 10000, 0, rng), 200u);
     EXPECT_EQ(backoff_delay_ms(5, 100, 10000, 0, rng), 1600u);
@@ -15,7 +15,7 @@ TEST(Backoff, GrowsExponentiallyUpToTheCap) {
 }
 
 TEST(Backoff, JitterStaysWithinBounds) {
-    std::mt19937 rng(7);
+    realm::core::JitterRng rng(7);
     uint32_t lo = UINT32_MAX, hi = 0;
     for (int i = 0; i < 2000; ++i) {
         uint32_t d = backoff_delay_ms(3, 1000, 30000, 20, rng);

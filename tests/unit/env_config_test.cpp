@@ -131,7 +131,7 @@ TEST(RetryPolicy, PassingFailuresOnly) {
 
 TEST(RetryPolicy, DelaysDoubleWithinFifteenPercentUpToTheCapAndHonourRetryAfter) {
     realm::core::RetryConfig cfg{5, 1000, 30000};
-    std::mt19937 rng(7);
+    realm::core::JitterRng rng(7);
     Error e = realm::core::make_error(REALM_ERR_CONNECTION_LOST, "");
     for (int i = 0; i < 200; ++i) {
         uint32_t d1 = realm::core::retry_delay_ms(1, cfg, e, rng);
