@@ -120,25 +120,32 @@ typedef struct bench_args {
     bench_dialect_t dialect;
     int max_connections; /* 0 = the client's default */
     long w1_tokens;      /* workload 1's stream length (--tokens, for profiling) [W1_TOKENS] */
+    long w2_streams;     /* workload 2's concurrent streams (--streams; raw_lws_client only) [W2_STREAMS] */
+    long w2_tokens;      /* workload 2's stream length (--tokens with --workload 2) [W2_TOKENS] */
 } bench_args_t;
 
 static inline void bench_usage(const char *prog) {
     fprintf(stderr,
             "usage: %s --port N --workload 1|2|3|4|5 [--dialect realm|openai-ws|openai-ws-mux|openai-http]\n"
-            "       [--max-connections N] [--tokens N (workload 1)]   (workload 4 is Realm only)\n",
+            "       [--max-connections N] [--tokens N (workload 1 or 2)] [--streams N (workload 2)]\n"
+            "       (workload 4 is Realm only)\n",
             prog);
     exit(2);
 }
 
 static inline bench_args_t bench_parse_args(int argc, char **argv) {
-    bench_args_t a = {0, 0, BENCH_REALM, 0, W1_TOKENS};
+    bench_args_t a = {0, 0, BENCH_REALM, 0, W1_TOKENS, W2_STREAMS, W2_TOKENS};
+    long tokens = 0;
     for (int i = 1; i < argc; ++i) {
         if (!strcmp(argv[i], "--port") && i + 1 < argc) {
             a.port = atoi(argv[++i]);
         } else if (!strcmp(argv[i], "--workload") && i + 1 < argc) {
             a.workload = atoi(argv[++i]);
         } else if (!strcmp(argv[i], "--tokens") && i + 1 < argc) {
-            a.w1_tokens = atol(argv[++i]);
+            tokens = atol(argv[++i]);
+            if (tokens < 1) bench_usage(argv[0]);
+        } else if (!strcmp(argv[i], "--streams") && i + 1 < argc) {
+            a.w2_streams = atol(argv[++i]);
         } else if (!strcmp(argv[i], "--max-connections") && i + 1 < argc) {
             a.max_connections = atoi(argv[++i]);
         } else if (!strcmp(argv[i], "--dialect") && i + 1 < argc) {
@@ -151,7 +158,14 @@ static inline bench_args_t bench_parse_args(int argc, char **argv) {
             bench_usage(argv[0]);
         }
     }
-    if (a.port <= 0 || a.port > 65535 || a.workload < 1 || a.workload > 5 || a.max_connections < 0 || a.w1_tokens < 1 ||
+    if (tokens) {
+        if (a.workload == 2)
+            a.w2_tokens = tokens;
+        else
+            a.w1_tokens = tokens;
+    }
+    if (a.port <= 0 || a.port > 65535 || a.workload < 1 || a.workload > 5 || a.max_connections < 0 ||
+        a.w2_streams < 1 || a.w2_streams > 1000000 ||
         (a.workload == 4 && a.dialect != BENCH_REALM))
         bench_usage(argv[0]);
     return a;

@@ -9,7 +9,7 @@
  * server stamp parsed), tokens counted per request and checked against the
  * terminal frame's tokens_generated.
  *
- *   raw_lws_client --port N --workload 1|2|3|4
+ *   raw_lws_client --port N --workload 1|2|3|4 [--streams N --tokens T (workload 2)]
  *
  * Prints one RESULT line (see bench_common.h). Exit status 0 on success.
  */
@@ -17,8 +17,7 @@
 
 #include <libwebsockets.h>
 
-#define MAX_REQS 8192     /* request ids are "q<seq>", seq < MAX_REQS */
-#define MAX_OUTBOX 256
+#define MAX_OUTBOX_MIN 256  /* the outbox holds at least this many, and every stream of a step */
 #define REQ_BUF 512
 
 typedef struct req {
@@ -44,10 +43,12 @@ static struct {
     char *rx;
     size_t rx_len, rx_cap;
 
-    outmsg_t outbox[MAX_OUTBOX];
+    outmsg_t *outbox;
+    size_t outbox_cap;
     size_t out_head, out_tail; /* ring */
 
-    req_t reqs[MAX_REQS];
+    req_t *reqs;     /* by seq: request ids are "q<seq>", seq < reqs_cap */
+    size_t reqs_cap;
     unsigned next_seq;
     int pending; /* requests of the current step not yet ended */
     int stamped; /* workload 4: parse stamps */
@@ -55,6 +56,7 @@ static struct {
 
 /* Workload state */
 static int g_workload;
+static long g_w2_streams = W2_STREAMS, g_w2_tokens = W2_TOKENS;
 static int g_phase;  /* 0 = warm-up, 1 = measuring */
 static int g_rep, g_count;
 static uint64_t g_t0_ns, g_cpu0, g_last_done_ns;
@@ -71,7 +73,7 @@ static void fail(const char *msg) {
 
 /* Queues one generate request; it is written on the next WRITEABLE. */
 static void send_generate(uint64_t max_tokens, int stamped) {
-    if (g.next_seq >= MAX_REQS || g.out_tail - g.out_head >= MAX_OUTBOX) {
+    if (g.next_seq >= g.reqs_cap || g.out_tail - g.out_head >= g.outbox_cap) {
         fail("too many requests");
         return;
     }
@@ -81,7 +83,7 @@ static void send_generate(uint64_t max_tokens, int stamped) {
     r->bytes = 0;
     r->active = 1;
     r->t0_ns = bench_now_ns();
-    outmsg_t *m = &g.outbox[g.out_tail++ % MAX_OUTBOX];
+    outmsg_t *m = &g.outbox[g.out_tail++ % g.outbox_cap];
     int n;
     if (stamped)
         n = snprintf((char *)m->buf + LWS_PRE, REQ_BUF,
@@ -120,7 +122,7 @@ static void next_step(void) {
         case 2:
             g_cpu0 = bench_cpu_us();
             g_t0_ns = bench_now_ns();
-            for (int i = 0; i < W2_STREAMS; ++i) send_generate(W2_TOKENS, 0);
+            for (long i = 0; i < g_w2_streams; ++i) send_generate((uint64_t)g_w2_tokens, 0);
             break;
         case 3:
             send_generate(1, 0);
@@ -142,7 +144,7 @@ static void step_done(void) {
         case 1:
         case 2: {
             uint64_t c1 = bench_cpu_us();
-            double tokens = g_workload == 1 ? (double)W1_TOKENS : (double)W2_STREAMS * W2_TOKENS;
+            double tokens = g_workload == 1 ? (double)W1_TOKENS : (double)g_w2_streams * (double)g_w2_tokens;
             g_tok_s[g_rep] = tokens * 1e9 / (double)(g_last_done_ns - g_t0_ns);
             g_cpu[g_rep] = (double)(c1 - g_cpu0) / tokens;
             if (++g_rep < (g_workload == 1 ? W1_REPS : W2_REPS))
@@ -294,7 +296,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         }
         case LWS_CALLBACK_CLIENT_WRITEABLE:
             while (g.out_head != g.out_tail) {
-                outmsg_t *m = &g.outbox[g.out_head % MAX_OUTBOX];
+                outmsg_t *m = &g.outbox[g.out_head % g.outbox_cap];
                 if (lws_write(wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT) < (int)m->len) {
                     fail("write failed");
                     return -1;
@@ -328,6 +330,20 @@ int main(int argc, char **argv) {
         return 2;
     }
     g_workload = a.workload;
+    g_w2_streams = a.w2_streams;
+    g_w2_tokens = a.w2_tokens;
+    /* Every request of the run has its own slot (warm-up step + measured steps
+       + slack); the outbox holds a whole step. */
+    long per_step = g_workload == 2 ? g_w2_streams : 1;
+    long steps = 2 + (g_workload == 1 ? W1_REPS : g_workload == 2 ? W2_REPS : g_workload == 3 ? W3_REQUESTS : 1);
+    g.reqs_cap = (size_t)(per_step * steps + 1024);
+    g.outbox_cap = (size_t)(per_step > MAX_OUTBOX_MIN ? per_step : MAX_OUTBOX_MIN);
+    g.reqs = calloc(g.reqs_cap, sizeof *g.reqs);
+    g.outbox = calloc(g.outbox_cap, sizeof *g.outbox);
+    if (!g.reqs || !g.outbox) {
+        fprintf(stderr, "raw_lws_client: out of memory\n");
+        return 1;
+    }
     lws_set_log_level(LLL_ERR, NULL);
 
     struct lws_context_creation_info info;
@@ -380,5 +396,7 @@ int main(int argc, char **argv) {
     fflush(stdout);
     lws_context_destroy(g.ctx);
     free(g.rx);
+    free(g.reqs);
+    free(g.outbox);
     return ok ? 0 : 1;
 }

@@ -20,7 +20,7 @@
  *   soak     N small requests (generate, max_tokens 1, not streamed) on one
  *            client, at most --window (100) in flight (refilled whenever half
  *            of them have ended); RSS sampled, with nothing in flight, after
- *            the warm-up (min(100,000, N/10) requests), every tenth of the rest
+ *            the warm-up (min(200,000, N/6) requests), every tenth of the rest
  *            (listed on stderr) and at the end; drift = end vs warm-up. With
  *            --budget S (seconds, 0 = none) N shrinks, after the warm-up, to
  *            what the warm-up's rate gets done in S seconds (a multiple of
@@ -324,7 +324,7 @@ static int case_idle(const char *url, long n) {
 static int case_soak(const char *url, long n, long window, double budget) {
     realm_client_t *c = connected_client(url);
     warm_up(c, 1, 0);
-    long warm = n / 10 < 100000 ? n / 10 : 100000;
+    long warm = n / 6 < 200000 ? n / 6 : 200000;
     long step = (n - warm) / 10 > 0 ? (n - warm) / 10 : 1;
     long limit = warm > 0 ? warm : n; /* next sampling point: every request before it has ended */
     long samples[16];
