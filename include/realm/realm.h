@@ -28,8 +28,11 @@
  *    more token batches followed by EXACTLY ONE terminal callback (complete,
  *    error or cancelled), whatever happens to the connection, the server or
  *    the client.
- *  - Tokens are delivered in batches: one callback carries every token that
- *    arrived for that request during one pass of the event loop.
+ *  - Tokens are delivered in batches: one callback carries the tokens of one
+ *    run of consecutive frames for that request within one pass of the event
+ *    loop (a single stream: every token of the pass; interleaved streams: the
+ *    tokens up to the next frame for another request). Batches of one request
+ *    arrive in order; no token is delivered twice or dropped.
  *  - Instead of callbacks, a handler may name a #realm_queue_t ("pull mode"):
  *    the same events are then appended to the queue, whose wakeup fd becomes
  *    readable once per burst.

@@ -68,6 +68,7 @@ RequestRouter::RequestRouter(transport::EventLoop &loop, Host &host, RouterConfi
 RequestRouter::~RequestRouter() {
     alive_->store(false, std::memory_order_release);
     for (auto *req : dirty_) req->release();
+    if (run_) run_->release();
 }
 
 void RequestRouter::start_timeout(realm_request_t *req) {
@@ -332,7 +333,26 @@ void RequestRouter::complete(realm_request_t *req, const protocol::InboundFrame 
 }
 
 void RequestRouter::mark_dirty(realm_request_t *req) {
-    if (!req->dirty) {
+    if (!req->handler.queue) {
+        // A callback handler gets a request's tokens once per run of frames
+        // for it: when a frame for another request arrives, or the pass ends.
+        // One stream is still one batch per pass; with thousands of
+        // interleaved streams each request is published right after its
+        // frame, while its cache lines are still there, instead of being
+        // fetched again at the end of the pass (at 10,000 streams that was
+        // the largest share of the cache misses per token).
+        if (run_ != req) {
+            realm_request_t *prev = run_;
+            req->retain();  // run_ holds a reference until it is published
+            run_ = req;
+            if (prev) {
+                if (prev->state != realm_request::State::Done) publish_tokens(prev);
+                prev->release();
+            }
+        }
+    } else if (!req->dirty) {
+        // A pull queue merges a request's tokens into its latest item
+        // anyway; one push per request per pass keeps its lock cheap.
         req->dirty = true;
         req->retain();  // dirty_ holds a reference until the flush
         dirty_.push_back(req);
@@ -347,6 +367,11 @@ void RequestRouter::mark_dirty(realm_request_t *req) {
 
 void RequestRouter::flush_dirty() {
     flush_scheduled_ = false;
+    if (realm_request_t *req = run_) {
+        run_ = nullptr;
+        if (req->state != realm_request::State::Done) publish_tokens(req);
+        req->release();
+    }
     std::vector<realm_request_t *> batch;
     batch.swap(dirty_);
     for (auto *req : batch) {

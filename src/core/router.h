@@ -155,7 +155,8 @@ private:
     std::deque<realm_request_t *> pending_;    // waiting for a connection
     RequestIndex inflight_;                     // sent, by wire id
     ZombieIds zombies_{65536};  // ended here; drop their late frames
-    std::vector<realm_request_t *> dirty_;
+    std::vector<realm_request_t *> dirty_;   // pull-queue requests with tokens to publish
+    realm_request_t *run_ = nullptr;         // the callback-handler request the last frames were for
     bool flush_scheduled_ = false;
     uint64_t send_seq_ = 0;
     bool flushing_ = false;      // flush_pending() is running (it may be re-entered)

@@ -112,6 +112,35 @@ TEST_F(RouterFixture, TokensOfOnePassAreOneBatchAndTheEndIsDeliveredOnce) {
     EXPECT_TRUE(host.abandoned.empty());
 }
 
+TEST_F(RouterFixture, CallbackHandlersGetOneBatchPerRunOfFramesForARequest) {
+    // Interleaved streams: a request's tokens go out when a frame for another
+    // request arrives (while its memory is still cached), not all at the end
+    // of the pass; a run of frames for one request stays one batch.
+    make();
+    Recorded a(streaming_chat(), "r1"), b(streaming_chat(), "r2");
+    accept(a);
+    accept(b);
+    ASSERT_EQ(host.sent, (std::vector<std::string>{"r1", "r2"}));
+    int a_batches_when_b_began = -1;
+    on_loop([&] {
+        router->deliver(a.req, token("a1"));
+        router->deliver(a.req, token("a2"));
+        router->deliver(b.req, token("b1"));
+        a_batches_when_b_began = a.batches;  // a's run ended when b's frame came
+        router->deliver(a.req, token("a3"));
+        router->deliver(b.req, token("b2"));
+    });
+    ASSERT_TRUE(realm::test::eventually([&] { return a.batches == 2 && b.batches == 2; }));
+    EXPECT_EQ(a_batches_when_b_began, 1);
+    EXPECT_EQ(a.tokens, (std::vector<std::string>{"a1", "a2", "a3"}));
+    EXPECT_EQ(b.tokens, (std::vector<std::string>{"b1", "b2"}));
+    deliver(a, {token("", "stop"), end_of_stream()});
+    deliver(b, {token("", "stop"), end_of_stream()});
+    ASSERT_TRUE(a.done() && b.done());
+    EXPECT_EQ(a.text, "a1a2a3");
+    EXPECT_EQ(b.text, "b1b2");
+}
+
 TEST_F(RouterFixture, AStreamWithoutAFinishReasonIsTruncated) {
     RouterConfig cfg;
     cfg.needs_finish_reason = true;
