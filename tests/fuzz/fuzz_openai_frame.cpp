@@ -17,7 +17,6 @@
 // has returned only Invalid frames has learnt no template (the template is
 // learnt from Token frames only; the full decoder resets its other state) and
 // so decodes like a new one, without a new arena allocation per message.
-#include <cstring>
 #include <optional>
 
 #include "fuzz_support.h"
@@ -26,32 +25,6 @@
 
 using namespace realm;
 using namespace realm::protocol;
-
-namespace {
-
-bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
-
-// Every field fuzz::describe() writes, compared without formatting. true
-// implies equal descriptions; false is checked against the descriptions
-// (e.g. two NaNs with other payloads describe the same).
-bool same(const InboundFrame &a, const InboundFrame &b) {
-    return a.kind == b.kind && a.id == b.id && a.has_id == b.has_id && a.blame == b.blame && a.text == b.text &&
-           a.has_text == b.has_text && a.text_is_delta == b.text_is_delta && a.index == b.index &&
-           a.is_final == b.is_final && a.has_logprob == b.has_logprob &&
-           (!a.has_logprob || same_bits(a.logprob, b.logprob)) && a.finish_reason == b.finish_reason &&
-           a.prompt_tokens == b.prompt_tokens && a.completion_tokens == b.completion_tokens &&
-           a.total_tokens == b.total_tokens && a.data_json == b.data_json &&
-           a.tokens_generated == b.tokens_generated && a.has_cost == b.has_cost &&
-           (!a.has_cost || same_bits(a.cost_usd, b.cost_usd)) && a.has_time == b.has_time &&
-           (!a.has_time || same_bits(a.time_ms, b.time_ms)) && a.status == b.status && a.code == b.code &&
-           a.message == b.message && a.error_type == b.error_type && a.error_param == b.error_param &&
-           a.retry_after_ms == b.retry_after_ms && a.http_status == b.http_status &&
-           a.retryable == b.retryable && a.tenant_id == b.tenant_id && a.has_tenant == b.has_tenant &&
-           a.version == b.version && a.model == b.model && a.has_extensions == b.has_extensions &&
-           a.extensions == b.extensions && a.problem == b.problem;
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     std::string_view in(reinterpret_cast<const char *>(data), size);
@@ -74,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         stream.decode(copy, a);
         if (!fresh) fresh.emplace();
         fresh->decode(copy, b);
-        if (!same(a, b)) {
+        if (!fuzz::same(a, b)) {
             const std::string da = fuzz::describe(a), db = fuzz::describe(b);
             FUZZ_CHECK(da == db, "template path and full decoder differ:\n " + da + "\n " + db);
         }

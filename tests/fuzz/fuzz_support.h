@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -94,6 +95,30 @@ inline std::string describe(const protocol::InboundFrame &f) {
     for (auto e : f.extensions) put(s, "ext", e);
     put(s, "problem", f.problem);
     return s;
+}
+
+inline bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+// The fields describe() writes, compared without formatting (35 snprintf /
+// to_string calls per frame were most of the cost of the harnesses that
+// compare two decodes of every message). true implies equal descriptions;
+// on false, compare the descriptions (two NaNs with other payloads, for
+// instance, describe the same) and report those.
+inline bool same(const protocol::InboundFrame &a, const protocol::InboundFrame &b) {
+    return a.kind == b.kind && a.id == b.id && a.has_id == b.has_id && a.blame == b.blame && a.text == b.text &&
+           a.has_text == b.has_text && a.text_is_delta == b.text_is_delta && a.index == b.index &&
+           a.is_final == b.is_final && a.has_logprob == b.has_logprob &&
+           (!a.has_logprob || same_bits(a.logprob, b.logprob)) && a.finish_reason == b.finish_reason &&
+           a.prompt_tokens == b.prompt_tokens && a.completion_tokens == b.completion_tokens &&
+           a.total_tokens == b.total_tokens && a.data_json == b.data_json &&
+           a.tokens_generated == b.tokens_generated && a.has_cost == b.has_cost &&
+           (!a.has_cost || same_bits(a.cost_usd, b.cost_usd)) && a.has_time == b.has_time &&
+           (!a.has_time || same_bits(a.time_ms, b.time_ms)) && a.status == b.status && a.code == b.code &&
+           a.message == b.message && a.error_type == b.error_type && a.error_param == b.error_param &&
+           a.retry_after_ms == b.retry_after_ms && a.http_status == b.http_status &&
+           a.retryable == b.retryable && a.tenant_id == b.tenant_id && a.has_tenant == b.has_tenant &&
+           a.version == b.version && a.model == b.model && a.has_extensions == b.has_extensions &&
+           a.extensions == b.extensions && a.problem == b.problem;
 }
 
 // A decoder that accepted a message that is valid UTF-8 must hand out only

@@ -31,8 +31,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         stream->decode(copy, a);
         auto fresh = make_tekton_ws_dialect(DialectConfig{});
         fresh->decode(copy, b);
-        const std::string da = fuzz::describe(a), db = fuzz::describe(b);
-        FUZZ_CHECK(da == db, "a dialect with history and a fresh one differ:\n " + da + "\n " + db);
+        if (!fuzz::same(a, b)) {
+            const std::string da = fuzz::describe(a), db = fuzz::describe(b);
+            FUZZ_CHECK(da == db, "a dialect with history and a fresh one differ:\n " + da + "\n " + db);
+        }
         FUZZ_CHECK(a.reply == b.reply, "the reply depends on history");
         if (utf8) fuzz::check_strings_utf8(a, "tekton-ws decode");
         if (a.kind == FrameKind::Invalid) FUZZ_CHECK(!a.problem.empty(), "Invalid without a reason");

@@ -53,8 +53,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         // The same message after a different history.
         other->decode("{\"type\":\"stream_token\",\"id\":\"\\u00e9\",\"token\":\"x\"}", b);
         other->decode(copy, b);
-        const std::string da = fuzz::describe(a), db = fuzz::describe(b);
-        FUZZ_CHECK(da == db, "long-lived and fresh dialect differ:\n " + da + "\n " + db);
+        if (!fuzz::same(a, b)) {
+            const std::string da = fuzz::describe(a), db = fuzz::describe(b);
+            FUZZ_CHECK(da == db, "long-lived and fresh dialect differ:\n " + da + "\n " + db);
+        }
         if (fuzz::utf8(copy)) fuzz::check_strings_utf8(a, "ws-system decode");
 
     }
