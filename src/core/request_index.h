@@ -34,6 +34,10 @@ public:
     // Removes the request with this wire id; false if there was none.
     bool erase(std::string_view id);
     size_t size() const { return size_; }
+    // How far the entry furthest from its home slot sits from it (0: every
+    // lookup of a present id reads one slot). For tests and diagnostics:
+    // reads the whole table.
+    size_t max_displacement() const;
 
     // Calls f(realm_request_t *) for every request, in no particular order.
     template <class F>
