@@ -21,11 +21,17 @@ TIMEOUT = 10.0
 # Members of a server frame whose values the vector fixes; the others only
 # need the same JSON type (the synthetic model writes its own text).
 EXACT = {"type", "request_id", "context_id", "provider", "done", "status", "error"}
-PING_MS = 150
-# Slow enough that CANCEL reaches the server long before the stream's second
-# chunk is due, so "nothing more after CANCEL" is no race.
+# The server closes a socket whose PING is not answered before the next one
+# is due: long enough that a test process starved by a loaded machine still
+# answers in time.
+PING_MS = 400
 TOKEN_DELAY_MS = 150
 CANCEL_QUIET_S = 2.0
+# After CANCEL the peer sends a frame of an unknown type and waits for its
+# ERROR: the server answers frames in order, so a chunk of the cancelled
+# request may precede that ERROR (it was on its way before the CANCEL was
+# read) but none may follow it.
+BARRIER = {"type": "SUMMARIZE", "request_id": "barrier"}
 REGISTER = {"type": "REGISTER", "component_id": "c1", "capabilities": ["chat", "stream"]}
 
 
@@ -129,6 +135,11 @@ async def replay(peer):
             if frame["type"] == "CANCEL":
                 cancelled = frame["request_id"]
                 pings_at_cancel = peer.pings
+                await peer.send(BARRIER)
+                while (got := await peer.recv())["request_id"] != "barrier":
+                    assert got["type"] == "CHUNK" and got["request_id"] == cancelled and not got["done"], got
+                assert got == {"type": "ERROR", "request_id": "barrier",
+                               "error": "Unknown message type: SUMMARIZE"}, got
                 # About as long as the rest of the stream would take: nothing more comes.
                 late = await peer.quiet_for(CANCEL_QUIET_S)
                 assert late == [], late
