@@ -37,39 +37,57 @@ struct BatchGroup {
     std::vector<std::string> items;  // payloads, in send order
     std::string first_id;
 };
+
+// An incomplete UTF-8 sequence that ended the last piece of a stream (at
+// most 3 bytes: a sequence is at most 4 long).
+struct Utf8Carry {
+    char bytes[3];
+    uint8_t len = 0;
+    bool empty() const { return len == 0; }
+    std::string_view view() const { return {bytes, len}; }
+};
 }  // namespace realm::core
 
-struct realm_request {
-    enum class State { Created, Queued, Sent, Done };
+// Aligned to a cache line so that the members below fall on lines as laid out.
+struct alignas(64) realm_request {
+    enum class State : uint8_t { Created, Queued, Sent, Done };
 
     // The order of the members matters for speed: with thousands of streams
     // interleaved on one connection every frame is for another request, so
-    // every member a frame touches is a cache miss unless they share lines.
-    // The id (compared by the lookup), then what each frame reads or writes,
-    // come first; what is read once per request comes after.
-    std::atomic<int> refs{1};
-    std::atomic<bool> done{false};
-    std::string id;
-    // The id on the wire of a retry ("<id>~<n>"), so that late frames of an
-    // abandoned attempt cannot reach the next one; "" = `id`. Loop thread.
-    std::string retry_id;
+    // every line a frame touches is a cache miss. A frame reads or writes only
+    // the first three lines: line 0 what the lookup compares and the
+    // counters, line 1 the text and the tokens not yet published, line 2 the
+    // handler they are published to. The heap blocks of `text` and `pending`
+    // are the only other memory of the request a frame touches.
 
-    // Loop thread only; touched by every frame.
-    State state = State::Created;
-    uint32_t idle_timeout_ms = 0;          // 0 = none (set at creation)
+    // ---- line 0
+    std::atomic<int> refs{1};
+    State state = State::Created;          // loop thread only, as is the rest of lines 0-2
     bool streaming = false;                // (set at creation)
     bool dirty = false;                    // queued for the end-of-pass flush
-    bool idle_clock_running = false;
     bool started = false;                  // the server's start was reported
+    uint32_t idle_timeout_ms = 0;          // 0 = none (set at creation)
+    bool idle_clock_running = false;
+    bool retried = false;                  // retry_id is the wire id (set_retry_id)
+    realm::core::Utf8Carry utf8_carry;
     int64_t streamed = 0;                  // tokens received
-    int64_t first_token_us = 0;            // first token arrived (0 = none yet)
-    int64_t last_frame_us = 0;
+    std::string id;
+
+    // ---- line 1
     std::string text;                      // every streamed token, concatenated
     std::vector<realm::core::PendingToken> pending;  // not yet published
-    std::string utf8_carry;                // an incomplete UTF-8 sequence ending the last piece
-    std::string finish_reason;             // from the frames so far ("" = none yet)
+    int64_t first_token_us = 0;            // first token arrived (0 = none yet)
+
+    // ---- line 2
     realm_handler_t handler{};             // (set at creation)
 
+    // ---- read once per request, or only with options that are off by default
+    std::atomic<bool> done{false};
+    int64_t last_frame_us = 0;             // with an idle timeout
+    std::string finish_reason;             // from the frames so far ("" = none yet)
+    // The id on the wire of a retry ("<id>~<n>"), so that late frames of an
+    // abandoned attempt cannot reach the next one. Loop thread.
+    std::string retry_id;
     uint64_t seq = 0;                      // send order, for FIFO attribution
     std::weak_ptr<realm::core::ClientCore> client;
 
@@ -95,7 +113,11 @@ struct realm_request {
     uint64_t queue_epoch = 0;
     size_t queue_index = 0;
 
-    std::string_view wire_id() const { return retry_id.empty() ? std::string_view(id) : std::string_view(retry_id); }
+    std::string_view wire_id() const { return retried ? std::string_view(retry_id) : std::string_view(id); }
+    void set_retry_id(std::string wire) {
+        retry_id = std::move(wire);
+        retried = !retry_id.empty();
+    }
 
     void retain() { refs.fetch_add(1, std::memory_order_relaxed); }
     void release() {

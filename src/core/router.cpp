@@ -1,6 +1,7 @@
 #include "core/router.h"
 
 #include <algorithm>
+#include <cstring>
 #include <iterator>
 #include <memory>
 
@@ -228,10 +229,11 @@ void RequestRouter::record_meta(realm_request_t *req, const protocol::InboundFra
 }
 
 bool RequestRouter::append_text(realm_request_t *req, std::string_view text, const protocol::InboundFrame &f) {
-    std::string joined, carry;
+    std::string joined;
     if (cfg_.check_token_utf8) {
         if (!req->utf8_carry.empty()) {
-            joined = std::move(req->utf8_carry);
+            joined.reserve(req->utf8_carry.len + text.size());
+            joined.append(req->utf8_carry.view());
             joined.append(text);
             text = joined;
         }
@@ -240,10 +242,12 @@ bool RequestRouter::append_text(realm_request_t *req, std::string_view text, con
             fail(req, make_error(REALM_ERR_PROTOCOL, "the server sent text that is not valid UTF-8"), true);
             return false;
         }
-        carry.assign(text.substr(head));
+        // What is left is the start of one sequence: at most 3 bytes.
+        std::string_view rest = text.substr(head);
+        std::memcpy(req->utf8_carry.bytes, rest.data(), rest.size());
+        req->utf8_carry.len = uint8_t(rest.size());
         text = text.substr(0, head);
     }
-    req->utf8_carry = std::move(carry);
     if (text.empty()) return true;
     uint32_t flags = (f.is_final ? REALM_TOKEN_FINAL : 0u) | (f.has_logprob ? REALM_TOKEN_HAS_LOGPROB : 0u);
     int64_t index = f.index >= 0 ? f.index : req->streamed;
@@ -503,11 +507,11 @@ bool RequestRouter::retry_later(realm_request_t *req, const Error &err, bool tel
     req->sent_us = 0;
     req->finish_reason.clear();
     req->prompt_tokens = req->completion_tokens = req->total_tokens = -1;
-    req->utf8_carry.clear();
+    req->utf8_carry.len = 0;
     req->model.clear();
 
     ++req->retries;
-    req->retry_id = req->id + "~" + std::to_string(req->retries);
+    req->set_retry_id(req->id + "~" + std::to_string(req->retries));
     req->retry_cause = std::make_unique<Error>(err);
     req->state = realm_request::State::Queued;
     queued_.fetch_add(1, std::memory_order_relaxed);

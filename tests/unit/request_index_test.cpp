@@ -20,7 +20,7 @@ struct Requests {
     realm_request *make(const std::string &id, const std::string &retry_id = "") {
         owned.push_back(std::make_unique<realm_request>());
         owned.back()->id = id;
-        owned.back()->retry_id = retry_id;
+        owned.back()->set_retry_id(retry_id);
         return owned.back().get();
     }
 };
@@ -144,8 +144,13 @@ TEST(RequestIndex, TheCoresIdsSitAtTheirHomeSlotsWhateverTheirCount) {
         }
     }
     EXPECT_EQ(index.max_displacement(), 0u);
-    for (realm_request *req : sent)
-        if (index.find(req->id)) EXPECT_EQ(index.find(req->id), req);
+    size_t present = 0;
+    for (realm_request *req : sent) {
+        realm_request *found = index.find(req->id);
+        EXPECT_TRUE(found == nullptr || found == req) << req->id;
+        present += found != nullptr;
+    }
+    EXPECT_EQ(present, index.size());
 }
 
 }  // namespace

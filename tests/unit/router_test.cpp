@@ -214,6 +214,49 @@ TEST_F(RouterFixture, Utf8SplitAcrossPiecesIsJoinedAndBadUtf8Fails) {
     EXPECT_EQ(overlong.status, REALM_ERR_PROTOCOL);
 }
 
+TEST_F(RouterFixture, Utf8CarryOfOneToThreeBytesAcrossManyPieces) {
+    // The carry is kept in 3 bytes of the request: a 4-byte character one
+    // byte per piece, then cut 3 + 1.
+    RouterConfig cfg;
+    cfg.check_token_utf8 = true;
+    make(cfg);
+    Recorded r(streaming_chat(), "r1");
+    accept(r);
+    deliver(r, {token("a\xf0"), token("\x9f"), token("\x98"), token("\x80" "b"), token("\xf0\x9f\x98"),
+                token("\x80"), end_of_stream("stop")});
+    ASSERT_TRUE(r.done());
+    EXPECT_EQ(r.outcome, REALM_OUTCOME_COMPLETE);
+    EXPECT_EQ(r.text, "a\xf0\x9f\x98\x80" "b\xf0\x9f\x98\x80");
+    for (const auto &t : r.tokens) EXPECT_FALSE(t.empty());
+}
+
+TEST(RequestLayout, WhatAFrameTouchesIsOnTheFirstThreeCacheLines) {
+    // realm_request's order is for speed (core/request.h): a frame reads
+    // lines 0-2 only. A member moved or grown breaks this, not the build.
+    auto req = std::make_unique<realm_request>();
+    const auto *base = reinterpret_cast<const char *>(req.get());
+    auto line = [&](const void *member, size_t size) {
+        const auto *p = static_cast<const char *>(member);
+        size_t first = size_t(p - base) / 64, last = size_t(p + size - 1 - base) / 64;
+        return first == last ? int(first) : -1;  // -1: straddles two lines
+    };
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(base) % 64, 0u);
+    EXPECT_EQ(line(&req->refs, sizeof req->refs), 0);
+    EXPECT_EQ(line(&req->state, sizeof req->state), 0);
+    EXPECT_EQ(line(&req->streaming, sizeof req->streaming), 0);
+    EXPECT_EQ(line(&req->dirty, sizeof req->dirty), 0);
+    EXPECT_EQ(line(&req->started, sizeof req->started), 0);
+    EXPECT_EQ(line(&req->idle_timeout_ms, sizeof req->idle_timeout_ms), 0);
+    EXPECT_EQ(line(&req->retried, sizeof req->retried), 0);
+    EXPECT_EQ(line(&req->utf8_carry, sizeof req->utf8_carry), 0);
+    EXPECT_EQ(line(&req->streamed, sizeof req->streamed), 0);
+    EXPECT_EQ(line(&req->id, sizeof req->id), 0);
+    EXPECT_EQ(line(&req->text, sizeof req->text), 1);
+    EXPECT_EQ(line(&req->pending, sizeof req->pending), 1);
+    EXPECT_EQ(line(&req->first_token_us, sizeof req->first_token_us), 1);
+    EXPECT_EQ(line(&req->handler, sizeof req->handler), 2);
+}
+
 TEST_F(RouterFixture, QueuedRequestsGoOutInOrderWhenTheHostTakesThem) {
     make();
     host.accepting = false;
