@@ -21,14 +21,16 @@ uint64_t mix(uint64_t x) {  // splitmix64's finaliser
 // Ids are ours: "r" and a counter ("r17"), or a retry's "r17~2". Their
 // number is kept in order: the hash is a hash of the rest plus the number, so
 // the requests of one client fill neighbouring slots in the order they were
-// sent, "r999" next to "r1000" too. (The number of digits is not hashed: it
-// once was, which put each decade of ids at a random place of its own; the
-// decades overlapped and pushed entries up to 139 slots from home at 10,000
-// streams. "r7" and "r007" now share a hash; the ids differ, both are found.) Servers answer interleaved streams in about that order, so a frame's
-// lookup reads the slot next to the previous one (a cache line holds four and
-// the prefetcher reads ahead) instead of a random one: at 10,000 streams a
-// random slot cost a cache miss on every frame (~10% of the client's time).
+// sent, "r999" next to "r1000" too. Servers answer interleaved streams in
+// about that order, so a frame's lookup reads the slot next to the previous
+// one (a cache line holds four and the prefetcher reads ahead) instead of a
+// random one: at 10,000 streams a random slot cost a cache miss on every
+// frame (~10% of the client's time).
 // A server cannot steer where ids go: it only looks ids up, it never adds one.
+// The number of digits is not hashed: it once was, which put each decade of
+// ids at a random place of its own; the decades overlapped and pushed entries
+// up to 139 slots from home at 10,000 streams. "r7" and "r007" now share a
+// hash; the ids differ and both are found.
 uint64_t RequestIndex::hash(std::string_view id) {
     size_t digits = 0;
     uint64_t number = 0, scale = 1;
