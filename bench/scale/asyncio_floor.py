@@ -9,10 +9,12 @@ beside the Python SDK's column.
 N tasks each receive T tokens (100) in W wake-ups (25): a task parks on a
 fresh future; once per loop pass a driver resolves every parked future with
 T / W new token strings, as the SDK's drain does with the tokens that arrived
-since its last pass; the task takes them and parks again. W = 25 is what the
-SDK's streams were measured to need against realm-server (24-27 wake-ups
-per stream at both 1,000 and 10,000 streams, 2026-12-07), so the two
-columns do the same asyncio work and differ by what the library adds.
+since its last pass; the task takes them and parks again. W = 25 is typical
+of what the SDK's streams need against realm-server: counted on 2026-12-07,
+13-47 wake-ups per stream at 1,000 streams and 25-41 at 10,000, from run to
+run (how many tokens arrive between two loop passes varies), about 25 in
+most runs at both sizes. The two columns then do comparable asyncio work and
+differ by what the library adds.
 Timed like scale.py's streams case: one warm-up wave of N tasks, then at
 least 3 measured waves (10,000 tasks in all), each from the first task's
 start to the last one's end, all started at once; the median wave reported.
