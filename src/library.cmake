@@ -2,6 +2,7 @@
 set(REALM_CORE_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/transport/event_loop.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/transport/timer.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/transport/timer_heap.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/transport/ws_connection.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/transport/http_exchange.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/transport/http_socket.cpp

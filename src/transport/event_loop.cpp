@@ -161,6 +161,7 @@ void EventLoop::run() {
         }
     }
     if (context_) {
+        timers_.attach(context_);
         // Accept work before acquire() can return: a client may post at once.
         std::lock_guard<std::mutex> lock(mutex_);
         accepting_ = true;
@@ -211,6 +212,7 @@ void EventLoop::run() {
         posted_.clear();
     }
     if (exiting_.load()) return;  // process exit: the OS reclaims the rest
+    timers_.detach();  // lws timers must be cancelled before their context goes
     lws_context_destroy(context_);
     context_ = nullptr;
 }

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "poll_budget.h"
+#include "timer.h"
 
 struct lws_context;
 struct lws_vhost;
@@ -65,6 +66,9 @@ public:
     lws_vhost *vhost_for(bool tls, const std::string &ca_file, std::string *error);
 
     lws_context *context() const { return context_; }
+
+    // Loop thread: every Timer on this loop (see timer.h).
+    TimerQueue &timers() { return timers_; }
 
     // Loop thread: after this pass, watch briefly for new posted work before
     // sleeping in poll(). Called when a request ends: the caller's next
@@ -111,6 +115,7 @@ private:
     static void stop_at_exit();
 
     lws_context *context_ = nullptr;
+    TimerQueue timers_;              // loop thread only
     unsigned fd_limit_ = 1024;
     unsigned connections_ = 0;
     bool out_of_descriptors_ = false;
