@@ -12,7 +12,8 @@ namespace realm::core {
 class JitterRng {
 public:
     explicit JitterRng(uint64_t seed) : state_(seed) {}
-    // Seeded from std::random_device.
+    // A generator unlike every other this process made (one std::random_device
+    // read per process seeds them all).
     static JitterRng from_entropy();
     // Uniform in [0, 1).
     double next_unit();

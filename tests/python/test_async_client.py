@@ -131,7 +131,9 @@ async def test_tenant_in_effect(shared_server: Server) -> None:
     anonymous = RealmWebSocketClient(url=shared_server.url)
     assert anonymous.tenant_id is None
     async with anonymous:
-        uuid.UUID(anonymous.tenant_id)  # the core assigns a UUIDv4
+        tenant = uuid.UUID(anonymous.tenant_id)  # the core assigns a random UUID
+        assert tenant.version == 4 and tenant.variant == uuid.RFC_4122
+        assert str(tenant) == anonymous.tenant_id
 
 
 async def test_async_with_connects_and_disconnects(shared_server: Server) -> None:
