@@ -75,7 +75,9 @@ struct alignas(64) realm_request {
 
     // ---- line 1
     std::string text;                      // every streamed token, concatenated
-    std::vector<realm::core::PendingToken> pending;  // not yet published
+    // Not yet published (pull-queue handlers; a callback handler's tokens
+    // are in the router's run_pending_, see router.h).
+    std::vector<realm::core::PendingToken> pending;
     int64_t first_token_us = 0;            // first token arrived (0 = none yet)
 
     // ---- line 2

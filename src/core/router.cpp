@@ -252,10 +252,10 @@ bool RequestRouter::append_text(realm_request_t *req, std::string_view text, con
     uint32_t flags = (f.is_final ? REALM_TOKEN_FINAL : 0u) | (f.has_logprob ? REALM_TOKEN_HAS_LOGPROB : 0u);
     int64_t index = f.index >= 0 ? f.index : req->streamed;
     if (!req->first_token_us) req->first_token_us = transport::monotonic_us();
-    req->pending.push_back({req->text.size(), text.size(), index, f.has_logprob ? f.logprob : 0.0, flags});
+    mark_dirty(req);  // first: for a callback handler this makes req the run whose tokens pending_of() holds
+    pending_of(req).push_back({req->text.size(), text.size(), index, f.has_logprob ? f.logprob : 0.0, flags});
     req->text.append(text.data(), text.size());
     ++req->streamed;
-    mark_dirty(req);
     return true;
 }
 
@@ -315,7 +315,7 @@ void RequestRouter::complete(realm_request_t *req, const protocol::InboundFrame 
         if (req->streaming && !r.text.empty()) {
             // A stream answered by one complete frame (realm.md 6.1, cli
             // variant): hand its text to stream consumers too.
-            req->pending.push_back({0, r.text.size(), 0, 0, REALM_TOKEN_FINAL});
+            pending_of(req).push_back({0, r.text.size(), 0, 0, REALM_TOKEN_FINAL});
             req->text = r.text;
             publish_tokens(req);
         }
@@ -346,13 +346,9 @@ void RequestRouter::mark_dirty(realm_request_t *req) {
         // fetched again at the end of the pass (at 10,000 streams that was
         // the largest share of the cache misses per token).
         if (run_ != req) {
-            realm_request_t *prev = run_;
+            if (run_) end_run();
             req->retain();  // run_ holds a reference until it is published
             run_ = req;
-            if (prev) {
-                if (prev->state != realm_request::State::Done) publish_tokens(prev);
-                prev->release();
-            }
         }
     } else if (!req->dirty) {
         // A pull queue merges a request's tokens into its latest item
@@ -371,11 +367,7 @@ void RequestRouter::mark_dirty(realm_request_t *req) {
 
 void RequestRouter::flush_dirty() {
     flush_scheduled_ = false;
-    if (realm_request_t *req = run_) {
-        run_ = nullptr;
-        if (req->state != realm_request::State::Done) publish_tokens(req);
-        req->release();
-    }
+    if (run_) end_run();
     std::vector<realm_request_t *> batch;
     batch.swap(dirty_);
     for (auto *req : batch) {
@@ -385,8 +377,21 @@ void RequestRouter::flush_dirty() {
     }
 }
 
+// Publishes run_'s tokens (they are in run_pending_ while it is run_) and
+// lets go of it.
+void RequestRouter::end_run() {
+    realm_request_t *req = run_;
+    if (req->state != realm_request::State::Done)
+        publish_tokens(req);
+    else
+        run_pending_.clear();  // none: a request's tokens are published before it ends
+    run_ = nullptr;
+    req->release();
+}
+
 void RequestRouter::publish_tokens(realm_request_t *req) {
-    size_t n = req->pending.size();
+    std::vector<PendingToken> &pending = pending_of(req);
+    size_t n = pending.size();
     if (n == 0) return;
     // The views live on this call's stack (or its own heap block for a big
     // batch): a handler may end other requests, publishing theirs, before it
@@ -400,10 +405,10 @@ void RequestRouter::publish_tokens(realm_request_t *req) {
     }
     const char *base = req->text.data();
     for (size_t i = 0; i < n; ++i) {
-        const auto &t = req->pending[i];
+        const auto &t = pending[i];
         views[i] = realm_token_t{base + t.offset, t.len, t.index, t.logprob, t.flags};
     }
-    req->pending.clear();
+    pending.clear();
     const realm_handler_t &h = req->handler;
     if (h.queue)
         h.queue->push_tokens(h.user, req, views, n);

@@ -230,6 +230,41 @@ TEST_F(RouterFixture, Utf8CarryOfOneToThreeBytesAcrossManyPieces) {
     for (const auto &t : r.tokens) EXPECT_FALSE(t.empty());
 }
 
+TEST_F(RouterFixture, ARunsTokensReachItsOwnRequestWhenItEndsMidRun) {
+    // The run's unpublished tokens are kept by the router, not the request
+    // (router.h, run_pending_): a run that ends (here: its connection fails,
+    // then another completes within the pass) hands them to its own request
+    // before its terminal event, and none leak into the next run's request.
+    make();
+    Recorded a(streaming_chat(), "r1"), b(streaming_chat(), "r2"), c(streaming_chat(), "r3");
+    accept(a);
+    accept(b);
+    accept(c);
+    int a_tokens_at_its_end = -1;
+    on_loop([&] {
+        router->deliver(b.req, token("b1"));
+        router->deliver(a.req, token("a1"));
+        router->deliver(a.req, token("a2"));  // a is the run, with two tokens unpublished
+        router->fail(a.req, realm::core::make_error(REALM_ERR_CONNECTION_LOST, "gone"), false);
+        a_tokens_at_its_end = int(a.tokens.size());
+        router->deliver(c.req, token("c1"));
+        router->deliver(c.req, token("", "stop"));
+        router->deliver(c.req, end_of_stream());  // c ends as the run
+        router->deliver(b.req, token("b2"));
+    });
+    ASSERT_TRUE(realm::test::eventually([&] { return b.tokens.size() == 2; }));
+    ASSERT_TRUE(a.done() && c.done());
+    EXPECT_EQ(a_tokens_at_its_end, 2);
+    EXPECT_EQ(a.tokens, (std::vector<std::string>{"a1", "a2"}));
+    EXPECT_EQ(a.outcome, REALM_OUTCOME_ERROR);
+    EXPECT_EQ(a.code, "CONNECTION_LOST");
+    EXPECT_EQ(c.tokens, (std::vector<std::string>{"c1"}));
+    EXPECT_EQ(c.text, "c1");
+    EXPECT_EQ(c.outcome, REALM_OUTCOME_COMPLETE);
+    EXPECT_EQ(b.tokens, (std::vector<std::string>{"b1", "b2"}));
+    EXPECT_EQ(a.terminals + c.terminals, 2);
+}
+
 TEST(RequestLayout, WhatAFrameTouchesIsOnTheFirstThreeCacheLines) {
     // realm_request's order is for speed (core/request.h): a frame reads
     // lines 0-2 only. A member moved or grown breaks this, not the build.
