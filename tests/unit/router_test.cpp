@@ -262,7 +262,10 @@ TEST_F(RouterFixture, ARunsTokensReachItsOwnRequestWhenItEndsMidRun) {
     EXPECT_EQ(c.text, "c1");
     EXPECT_EQ(c.outcome, REALM_OUTCOME_COMPLETE);
     EXPECT_EQ(b.tokens, (std::vector<std::string>{"b1", "b2"}));
-    EXPECT_EQ(a.terminals + c.terminals, 2);
+    deliver(b, {token("", "stop"), end_of_stream()});
+    ASSERT_TRUE(b.done());
+    EXPECT_EQ(b.text, "b1b2");
+    EXPECT_EQ(a.terminals + b.terminals + c.terminals, 3);
 }
 
 TEST(RequestLayout, WhatAFrameTouchesIsOnTheFirstThreeCacheLines) {
