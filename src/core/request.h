@@ -57,8 +57,9 @@ struct alignas(64) realm_request {
     // every line a frame touches is a cache miss. A frame reads or writes only
     // the first three lines: line 0 what the lookup compares and the
     // counters, line 1 the text and the tokens not yet published, line 2 the
-    // handler they are published to. The heap blocks of `text` and `pending`
-    // are the only other memory of the request a frame touches.
+    // handler they are published to. The heap blocks of `text` and (with a
+    // pull-queue handler) `pending` are the only other memory of the request
+    // a frame touches.
 
     // ---- line 0
     std::atomic<int> refs{1};
