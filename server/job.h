@@ -13,6 +13,7 @@
 #include "faults.h"
 #include "frame_batch.h"
 #include "pacer.h"
+#include "ready_queue.h"
 #include "timer_queue.h"
 #include "upstream_feed.h"
 
@@ -68,6 +69,8 @@ public:
     const std::string &close_reason() const { return close_reason_; }
 
     TimerHandle timer;  // the pending wake-up, owned by the Session
+    uint64_t seq = 0;   // the Session's key for this job (start order)
+    ReadyHook<Job> ready;  // links in the Session's ReadyQueue while queued
 
 private:
     bool fire_fault(const Fault &f, FrameBatch &out, uint64_t now_ns, StepResult *result);

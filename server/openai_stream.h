@@ -15,6 +15,7 @@
 #include "openai_json.h"
 #include "openai_request.h"
 #include "pacer.h"
+#include "ready_queue.h"
 #include "timer_queue.h"
 #include "upstream_feed.h"
 
@@ -63,6 +64,8 @@ public:
     bool upstream() const { return feed_ != nullptr; }
 
     TimerHandle timer;  // the pending wake-up, owned by the transport
+    uint64_t seq = 0;   // the WebSocket transport's key for this stream (start order)
+    ReadyHook<OpenAiStream> ready;  // links in that transport's ReadyQueue while queued
 
 private:
     enum class Phase { Role, Content, Final, UsageChunk, Over };

@@ -180,7 +180,7 @@ void OpenAiWsSession::cancel(const cJSON *root) {
     // A waiting stream sends its abort chunk now, not at its next token.
     if (s->second->timer.armed()) {
         s->second->timer.reset();
-        ready_.push_back(it->second);
+        ready_.push_back(s->second.get());
     }
     request_write();
 }
@@ -231,21 +231,23 @@ void OpenAiWsSession::serve(const cJSON *root) {
     uint64_t seq = next_seq_++;
     std::unique_ptr<UpstreamFeed> feed;
     if (state_.upstreams) feed = state_.upstreams->generate(upstream_ask_of(req, "openai-ws"));
-    streams_.emplace(seq, std::make_unique<OpenAiStream>(req, state_.options, shape, monotonic_ns(), std::move(feed)));
+    auto stream = std::make_unique<OpenAiStream>(req, state_.options, shape, monotonic_ns(), std::move(feed));
+    stream->seq = seq;
+    ready_.push_back(stream.get());
+    streams_.emplace(seq, std::move(stream));
     ++state_.stats.active_requests;
     if (req.request_id)
         by_request_id_.emplace(*req.request_id, seq);
     else
         in_order_seq_ = seq;
-    ready_.push_back(seq);
     request_write();
 }
 
-void OpenAiWsSession::finish(uint64_t seq) {
-    auto it = streams_.find(seq);
-    if (it == streams_.end()) return;
-    if (it->second->request_id()) by_request_id_.erase(*it->second->request_id());
-    streams_.erase(it);
+void OpenAiWsSession::finish(OpenAiStream &s) {
+    uint64_t seq = s.seq;
+    ready_.remove(&s);
+    if (s.request_id()) by_request_id_.erase(*s.request_id());
+    streams_.erase(seq);  // destroys s
     --state_.stats.active_requests;
     if (seq == in_order_seq_) {
         in_order_seq_ = 0;
@@ -253,11 +255,11 @@ void OpenAiWsSession::finish(uint64_t seq) {
     }
 }
 
-void OpenAiWsSession::on_due(uint64_t seq) {
-    auto it = streams_.find(seq);
-    if (it == streams_.end()) return;
-    it->second->timer.release();
-    ready_.push_back(seq);
+// The stream's own timer: it is cancelled when the stream is destroyed, so
+// the stream is alive here.
+void OpenAiWsSession::on_due(OpenAiStream &s) {
+    s.timer.release();
+    ready_.push_back(&s);
     request_write();
 }
 
@@ -303,30 +305,27 @@ int OpenAiWsSession::on_writable() {
             }
             continue;
         }
-        if (ready_.empty()) break;
-        uint64_t seq = ready_.front();
-        ready_.pop_front();
-        auto it = streams_.find(seq);
-        if (it == streams_.end()) continue;  // finished meanwhile
-        OpenAiStream &s = *it->second;
+        OpenAiStream *next = ready_.pop_front();
+        if (!next) break;
+        OpenAiStream &s = *next;
         switch (s.step(now, payload_)) {
             case StreamStep::Payload:
                 batch_.add(kOpText, payload_);
-                ready_.push_back(seq);  // round robin
+                ready_.push_back(&s);  // round robin
                 break;
             case StreamStep::Binary:
                 batch_.add(kOpBinary, payload_);
-                ready_.push_back(seq);
+                ready_.push_back(&s);
                 break;
             case StreamStep::Failed:
                 batch_.add(kOpText, payload_);
-                finish(seq);
+                finish(s);
                 break;
             case StreamStep::Wait:
-                s.timer = TimerHandle(&state_.timers, state_.timers.schedule_at(s.wake_at(), [this, seq] { on_due(seq); }));
+                s.timer = TimerHandle(&state_.timers, state_.timers.schedule_at(s.wake_at(), [this, &s] { on_due(s); }));
                 break;
             case StreamStep::Done:
-                finish(seq);
+                finish(s);
                 break;
             case StreamStep::Drop:
                 pending_ = Pending::Kill;

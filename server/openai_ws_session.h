@@ -71,8 +71,8 @@ private:
     void queue_text(std::string payload);
     void queue_close(uint16_t code, std::string reason);
     void request_write();
-    void finish(uint64_t seq);
-    void on_due(uint64_t seq);
+    void finish(OpenAiStream &s);
+    void on_due(OpenAiStream &s);
     void update_rx_pause();
     int execute_close();
 
@@ -92,7 +92,7 @@ private:
     std::map<uint64_t, std::unique_ptr<OpenAiStream>> streams_;  // by start order
     std::unordered_map<std::string, uint64_t> by_request_id_;
     uint64_t next_seq_ = 1;
-    std::deque<uint64_t> ready_;  // streams with something to write
+    ReadyQueue<OpenAiStream, &OpenAiStream::ready> ready_;  // streams with something to write
     std::deque<OutItem> control_;
     FrameBatch batch_;
     std::string payload_;

@@ -245,6 +245,7 @@ bool Session::cancel_job(const std::string &target, const std::string &tenant) {
         if (job.id() != target || job.tenant() != tenant) continue;
         // Frames the job already wrote precede this one on the wire.
         queue_text(frames::cancelled(job.id_json(), job.emitted()));
+        ready_.remove(&job);
         jobs_.erase(it);
         --state_.stats.active_requests;
         ++state_.stats.cancelled_total;
@@ -258,14 +259,17 @@ void Session::start_job(std::unique_ptr<JobSpec> spec) {
     std::optional<UpstreamAsk> ask = std::move(spec->upstream);
     auto job = std::make_unique<Job>(std::move(*spec), monotonic_ns());
     if (ask && state_.upstreams) job->attach(state_.upstreams->generate(std::move(*ask)));
+    job->seq = seq;
+    ready_.push_back(job.get());
     jobs_.emplace(seq, std::move(job));
     ++state_.stats.active_requests;
     if (!state_.options.extended()) busy_seq_ = seq;
-    ready_.push_back(seq);
     request_write();
 }
 
-void Session::finish_job(uint64_t seq) {
+void Session::finish_job(Job &job) {
+    uint64_t seq = job.seq;
+    ready_.remove(&job);
     if (jobs_.erase(seq)) --state_.stats.active_requests;
     if (seq == busy_seq_) {
         busy_seq_ = 0;
@@ -273,11 +277,11 @@ void Session::finish_job(uint64_t seq) {
     }
 }
 
-void Session::on_job_due(uint64_t seq) {
-    auto it = jobs_.find(seq);
-    if (it == jobs_.end()) return;
-    it->second->timer.release();
-    ready_.push_back(seq);
+// The job's own timer: it is cancelled when the job is destroyed, so the job
+// is alive here.
+void Session::on_job_due(Job &job) {
+    job.timer.release();
+    ready_.push_back(&job);
     request_write();
 }
 
@@ -355,22 +359,19 @@ int Session::on_writable() {
             }
             continue;
         }
-        if (ready_.empty()) break;
-        uint64_t seq = ready_.front();
-        ready_.pop_front();
-        auto it = jobs_.find(seq);
-        if (it == jobs_.end()) continue;  // cancelled meanwhile
-        Job &job = *it->second;
+        Job *next = ready_.pop_front();
+        if (!next) break;
+        Job &job = *next;
         switch (job.step(batch_, now)) {
             case StepResult::Again:
-                ready_.push_back(seq);
+                ready_.push_back(&job);
                 break;
             case StepResult::Wait:
                 job.timer = TimerHandle(&state_.timers,
-                                        state_.timers.schedule_at(job.wake_at(), [this, seq] { on_job_due(seq); }));
+                                        state_.timers.schedule_at(job.wake_at(), [this, &job] { on_job_due(job); }));
                 break;
             case StepResult::Done:
-                finish_job(seq);
+                finish_job(job);
                 break;
             case StepResult::Drop:
                 pending_ = Pending::Kill;

@@ -22,6 +22,7 @@
 #include "frame_batch.h"
 #include "job.h"
 #include "preauth_peek.h"
+#include "ready_queue.h"
 #include "server_state.h"
 #include "ws_message.h"
 #include "ws_peer.h"
@@ -67,8 +68,8 @@ private:
     bool cancel_job(const std::string &target, const std::string &tenant);
 
     void start_job(std::unique_ptr<JobSpec> spec);
-    void finish_job(uint64_t seq);
-    void on_job_due(uint64_t seq);
+    void finish_job(Job &job);
+    void on_job_due(Job &job);
     void pump_compat_queue();
     void update_rx_pause();
     void set_rx_paused(bool paused);
@@ -85,7 +86,7 @@ private:
     WsMessage rx_;
 
     std::deque<OutItem> control_;
-    std::deque<uint64_t> ready_;                 // job seqs with something to write
+    ReadyQueue<Job, &Job::ready> ready_;         // jobs with something to write
     std::map<uint64_t, std::unique_ptr<Job>> jobs_;  // by start order
     uint64_t next_seq_ = 1;
     FrameBatch batch_;
