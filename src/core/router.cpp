@@ -349,6 +349,12 @@ void RequestRouter::mark_dirty(realm_request_t *req) {
             if (run_) end_run();
             req->retain();  // run_ holds a reference until it is published
             run_ = req;
+            // Its tokens go to the handler when the run ends, normally at the
+            // next frame: start loading the handler's own data for it now
+            // (a binding's per-request context, a cache miss per frame with
+            // thousands of interleaved streams). A prefetch never faults,
+            // whatever `user` is.
+            __builtin_prefetch(req->handler.user);
         }
     } else if (!req->dirty) {
         // A pull queue merges a request's tokens into its latest item
