@@ -78,6 +78,30 @@ class Call {
 
 const DONE_RESULT = Object.freeze({ value: undefined, done: true });
 
+// TokenStream.next()'s executor, one function for every call: a closure per
+// call would capture the stream, and V8 would allocate it and a context on
+// every token. It hands the new promise's resolve function over in `kept`,
+// which next() takes at once. Only resolve is kept: a parked next() is alive
+// across the young-generation collections that run while its stream waits
+// for a token (with 10,000 streams, all of them are), and each collection
+// copies what it holds; a kept reject function would be one more object to
+// copy per waiting stream.
+let kept = null;
+function keepResolve(resolve) {
+  kept = resolve;
+}
+
+// What rejects a parked next() through its resolve function: a thenable that
+// rejects (a rejected promise would do the same, but would pass through
+// Node's unhandled-rejection tracking on the way).
+function rejection(error) {
+  return {
+    then(_, reject) {
+      reject(error);
+    },
+  };
+}
+
 // Fewer buffered tokens of a burst than this are sliced into strings at once.
 const kMinRun = 8;
 
@@ -117,9 +141,8 @@ class TokenStream {
     // Tokens not yet taken: strings, and TokenRun chunks sliced on demand.
     this._buf = [];
     this._head = 0;
-    this._resolve = null; // the parked next()
-    this._reject = null;
-    this._more = null; // further parked next() calls (rare)
+    this._resolve = null; // the parked next()'s resolve function
+    this._more = null; // further parked next() calls' (rare)
     this._onDone = null; // return() waiting for the request to end
     this.result = undefined; // generate's result shape, once complete
     this._done = DONE_RESULT; // what next() gives once the stream ended
@@ -159,14 +182,12 @@ class TokenStream {
       }
       return Promise.resolve(this._done);
     }
-    return new Promise((resolve, reject) => {
-      if (this._resolve === null) {
-        this._resolve = resolve;
-        this._reject = reject;
-      } else {
-        (this._more || (this._more = [])).push([resolve, reject]);
-      }
-    });
+    const promise = new Promise(keepResolve);
+    const resolve = kept;
+    kept = null;
+    if (this._resolve === null) this._resolve = resolve;
+    else (this._more || (this._more = [])).push(resolve);
+    return promise;
   }
 
   return(value) {
@@ -226,17 +247,14 @@ class TokenStream {
   _settleWaiters(result, error) {
     if (this._resolve === null) return;
     const resolve = this._resolve;
-    const reject = this._reject;
-    this._resolve = this._reject = null;
-    if (error) reject(error);
-    else resolve(result);
+    this._resolve = null;
+    // A parked next() keeps only its resolve function (see keepResolve).
+    const outcome = error ? rejection(error) : result;
+    resolve(outcome);
     if (this._more) {
       const more = this._more;
       this._more = null;
-      for (const [res, rej] of more) {
-        if (error) rej(error);
-        else res(result);
-      }
+      for (const res of more) res(outcome);
     }
   }
 
@@ -261,12 +279,10 @@ class TokenStream {
     if (this._resolve !== null) {
       const resolve = this._resolve;
       if (this._more) {
-        const [res, rej] = this._more.shift();
-        this._resolve = res;
-        this._reject = rej;
+        this._resolve = this._more.shift();
         if (this._more.length === 0) this._more = null;
       } else {
-        this._resolve = this._reject = null;
+        this._resolve = null;
       }
       resolve({ value: tok, done: false });
     } else {

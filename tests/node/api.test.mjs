@@ -387,6 +387,36 @@ test('disconnect rejects in-flight requests with CANCELLED', async () => {
   await client.disconnect();
 });
 
+test('next() calls waiting for a token when the request fails all reject with its error', async () => {
+  const client = new RealmWebSocketClient({ url: server.url, model: 'm' });
+  await client.connect();
+  // The first token comes at once, the next one an hour later: the three
+  // next() calls made after the first wait for it (TokenStream keeps only
+  // their resolve functions, and rejects them through those).
+  const stream = client.generateStream({ prompt: 'slow', max_tokens: 5, extraParams: { delay_ms: 3600000 } });
+  assert.equal((await stream.next()).done, false);
+  const waiting = [stream.next(), stream.next(), stream.next()];
+  const unhandled = [];
+  const onUnhandled = (reason) => unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    await client.disconnect();
+    const settled = await Promise.allSettled(waiting);
+    for (const s of settled) {
+      assert.equal(s.status, 'rejected');
+      assert.ok(s.reason instanceof RealmError);
+      assert.equal(s.reason.code, 'CANCELLED');
+    }
+    assert.equal(settled[0].reason, settled[2].reason, 'one error for the request');
+    assert.deepEqual(await stream.next(), { value: undefined, done: true });
+    // Unhandled rejections are reported after the microtask queue drains: give it a macrotask turn.
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+});
+
 test('close() destroys the client and rejects what was pending', async () => {
   const client = new RealmWebSocketClient({ url: server.url, model: 'm' });
   await client.connect();
