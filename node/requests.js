@@ -142,7 +142,7 @@ class TokenStream {
     this._buf = [];
     this._head = 0;
     this._resolve = null; // the parked next()'s resolve function
-    this._more = null; // further parked next() calls' (rare)
+    this._more = null; // those of further parked next() calls (rare)
     this._onDone = null; // return() waiting for the request to end
     this.result = undefined; // generate's result shape, once complete
     this._done = DONE_RESULT; // what next() gives once the stream ended
