@@ -21,6 +21,14 @@ struct Item {
 };
 using Queue = ReadyQueue<Item, &Item::hook>;
 
+// Numbers items 0..n-1 and queues them in that order.
+void queue_all(Item *items, int n, Queue &q) {
+    for (int i = 0; i < n; ++i) {
+        items[i].id = i;
+        q.push_back(&items[i]);
+    }
+}
+
 std::vector<int> drain(Queue &q) {
     std::vector<int> out;
     while (Item *i = q.pop_front()) out.push_back(i->id);
@@ -32,10 +40,7 @@ TEST(ReadyQueue, PopsInTheOrderPushed) {
     Queue q;
     EXPECT_TRUE(q.empty());
     EXPECT_EQ(q.pop_front(), nullptr);
-    for (int i = 0; i < 4; ++i) {
-        items[i].id = i;
-        q.push_back(&items[i]);
-    }
+    queue_all(items, 4, q);
     EXPECT_FALSE(q.empty());
     // Round robin: the first goes to the back after its turn.
     Item *first = q.pop_front();
@@ -49,10 +54,7 @@ TEST(ReadyQueue, PopsInTheOrderPushed) {
 TEST(ReadyQueue, RemovesFromHeadMiddleTailAndIgnoresUnqueued) {
     Item items[5];
     Queue q;
-    for (int i = 0; i < 5; ++i) {
-        items[i].id = i;
-        q.push_back(&items[i]);
-    }
+    queue_all(items, 5, q);
     q.remove(&items[2]);  // middle
     q.remove(&items[0]);  // head
     q.remove(&items[4]);  // tail
@@ -66,10 +68,7 @@ TEST(ReadyQueue, RemovesFromHeadMiddleTailAndIgnoresUnqueued) {
 TEST(ReadyQueue, PushingAQueuedItemKeepsItsPlace) {
     Item items[3];
     Queue q;
-    for (int i = 0; i < 3; ++i) {
-        items[i].id = i;
-        q.push_back(&items[i]);
-    }
+    queue_all(items, 3, q);
     q.push_back(&items[0]);
     EXPECT_EQ(drain(q), (std::vector<int>{0, 1, 2}));
 }
