@@ -55,6 +55,8 @@ private:
     };
 
     size_t slot_of(std::string_view id, uint64_t h) const;  // its slot, or slots_.size()
+    // Starts loading the lines of `req` (may be null) that a frame touches.
+    static void prefetch_lines(const realm_request_t *req);
     void place(uint64_t h, realm_request_t *req);
     void grow();
 
